@@ -7,8 +7,12 @@ use std::time::Instant;
 
 use reports::{Cell, write_xlsx};
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "欧阳", "司马"];
-const GIVEN: &[&str] = &["建国", "海燕", "明", "丽娟", "志强", "静", "晓东", "文", "伟", "秀英", "子涵", "浩然"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "欧阳", "司马",
+];
+const GIVEN: &[&str] = &[
+    "建国", "海燕", "明", "丽娟", "志强", "静", "晓东", "文", "伟", "秀英", "子涵", "浩然",
+];
 const UNITS: &[&str] = &[
     "城关区公安分局东关派出所",
     "高新区人民法院",
@@ -17,8 +21,22 @@ const UNITS: &[&str] = &[
     "南山监狱三监区",
     "临河县公安局交警大队",
 ];
-const POSITIONS: &[&str] = &["民警", "审判员", "检察官助理", "科员", "狱警", "所长", "书记员"];
-const CATEGORIES: &[&str] = &["违反防止干预司法“三个规定”", "违规经商办企业", "违规参股借贷", "作风纪律", "无"];
+const POSITIONS: &[&str] = &[
+    "民警",
+    "审判员",
+    "检察官助理",
+    "科员",
+    "狱警",
+    "所长",
+    "书记员",
+];
+const CATEGORIES: &[&str] = &[
+    "违反防止干预司法“三个规定”",
+    "违规经商办企业",
+    "违规参股借贷",
+    "作风纪律",
+    "无",
+];
 const NOTES: &[&str] = &[
     "已按期提交自查事项报告，经核对无遗漏",
     "本人如实报告配偶在辖区内经营餐饮店一处，已按规定处理",
@@ -45,19 +63,41 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 fn main() {
-    let rows: u64 = std::env::args().nth(1).map_or(1_000_000, |a| a.replace('_', "").parse().expect("行数应为整数"));
+    let rows: u64 = std::env::args().nth(1).map_or(1_000_000, |a| {
+        a.replace('_', "").parse().expect("行数应为整数")
+    });
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("export_bench.xlsx");
-    let headers = ["姓名", "警号", "单位", "职务", "身份证号", "手机号", "自查问题类别", "情况说明"];
+    let headers = [
+        "姓名",
+        "警号",
+        "单位",
+        "职务",
+        "身份证号",
+        "手机号",
+        "自查问题类别",
+        "情况说明",
+    ];
 
     let mut noise = Noise(0x2545_F491_4F6C_DD1D);
     let data = (0..rows).map(move |i| {
         vec![
-            Cell::Text(format!("{}{}", SURNAMES[noise.next(SURNAMES.len())], GIVEN[noise.next(GIVEN.len())])),
+            Cell::Text(format!(
+                "{}{}",
+                SURNAMES[noise.next(SURNAMES.len())],
+                GIVEN[noise.next(GIVEN.len())]
+            )),
             Cell::Text(format!("{:06}", 100_000 + i % 900_000)),
             Cell::Text(UNITS[noise.next(UNITS.len())].to_string()),
             Cell::Text(POSITIONS[noise.next(POSITIONS.len())].to_string()),
-            Cell::Text(format!("6201{:02}19{:02}{:02}{:02}{:04}", noise.next(30) + 1, 65 + noise.next(35), noise.next(12) + 1, noise.next(28) + 1, noise.next(10_000))),
+            Cell::Text(format!(
+                "6201{:02}19{:02}{:02}{:02}{:04}",
+                noise.next(30) + 1,
+                65 + noise.next(35),
+                noise.next(12) + 1,
+                noise.next(28) + 1,
+                noise.next(10_000)
+            )),
             Cell::Text(format!("13{:09}", noise.next(1_000_000_000))),
             Cell::Text(CATEGORIES[noise.next(CATEGORIES.len())].to_string()),
             Cell::Text(NOTES[noise.next(NOTES.len())].to_string()),

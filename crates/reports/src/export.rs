@@ -93,6 +93,16 @@ pub fn write_xlsx(
     headers: &[&str],
     rows: impl Iterator<Item = Vec<Cell>>,
 ) -> Result<u64, ReportError> {
+    write_sheets(path, sheet_name, headers, rows, MAX_DATA_ROWS_PER_SHEET)
+}
+
+fn write_sheets(
+    path: &Path,
+    sheet_name: &str,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<Cell>>,
+    rows_per_sheet: u32,
+) -> Result<u64, ReportError> {
     let mut rows = rows;
     let sample: Vec<Vec<Cell>> = rows.by_ref().take(WIDTH_SAMPLE_ROWS).collect();
     let widths = column_widths(headers, &sample);
@@ -106,13 +116,27 @@ pub fn write_xlsx(
     let header_format = header_format();
 
     let mut part = 1;
-    let mut sheet = add_streaming_sheet(&mut workbook, sheet_name, part, headers, &widths, &header_format)?;
+    let mut sheet = add_streaming_sheet(
+        &mut workbook,
+        sheet_name,
+        part,
+        headers,
+        &widths,
+        &header_format,
+    )?;
     let mut row_in_sheet: u32 = 0;
     let mut written: u64 = 0;
     for cells in sample.into_iter().chain(rows) {
-        if row_in_sheet == MAX_DATA_ROWS_PER_SHEET {
+        if row_in_sheet == rows_per_sheet {
             part += 1;
-            sheet = add_streaming_sheet(&mut workbook, sheet_name, part, headers, &widths, &header_format)?;
+            sheet = add_streaming_sheet(
+                &mut workbook,
+                sheet_name,
+                part,
+                headers,
+                &widths,
+                &header_format,
+            )?;
             row_in_sheet = 0;
         }
         row_in_sheet += 1;
@@ -139,7 +163,12 @@ fn add_streaming_sheet<'a>(
         sheet.set_column_width(col as u16, *width)?;
     }
     for (col, header) in headers.iter().enumerate().take(MAX_COLUMNS) {
-        sheet.write_string_with_format(0, col as u16, excel_text(header.to_string()), header_format)?;
+        sheet.write_string_with_format(
+            0,
+            col as u16,
+            excel_text(header.to_string()),
+            header_format,
+        )?;
     }
     sheet.set_freeze_panes(1, 0)?;
     Ok(sheet)
@@ -167,7 +196,11 @@ fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, cell: Cell) -> Result<(
 
 /// Neutralised, and cut to Excel's cell limit rather than failing the whole export on one long text.
 fn excel_text(s: String) -> String {
-    let mut s = if starts_like_formula(&s) { format!("'{s}") } else { s };
+    let mut s = if starts_like_formula(&s) {
+        format!("'{s}")
+    } else {
+        s
+    };
     let mut units = 0;
     if let Some((cut, _)) = s.char_indices().find(|(_, c)| {
         units += c.len_utf16();
@@ -183,11 +216,25 @@ fn excel_text(s: String) -> String {
 fn sheet_title(name: &str, part: usize) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let cleaned = cleaned.trim().trim_matches('\'').trim();
-    let base = if cleaned.is_empty() { "Sheet1" } else { cleaned };
-    let suffix = if part > 1 { format!("（{part}）") } else { String::new() };
+    let base = if cleaned.is_empty() {
+        "Sheet1"
+    } else {
+        cleaned
+    };
+    let suffix = if part > 1 {
+        format!("（{part}）")
+    } else {
+        String::new()
+    };
     // Excel counts UTF-16 units.
     let keep = MAX_SHEET_NAME - suffix.encode_utf16().count();
     let mut units = 0;
@@ -234,12 +281,22 @@ fn cell_width(cell: &Cell) -> f64 {
 }
 
 fn column_widths(headers: &[&str], sample: &[Vec<Cell>]) -> Vec<f64> {
-    let columns = sample.iter().map(Vec::len).chain([headers.len()]).max().unwrap_or(0).min(MAX_COLUMNS);
+    let columns = sample
+        .iter()
+        .map(Vec::len)
+        .chain([headers.len()])
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMNS);
     (0..columns)
         .map(|col| {
             // Bold header text runs a little wider than its character count.
             let header = headers.get(col).map_or(0.0, |h| display_width(h) * 1.1);
-            let data = sample.iter().filter_map(|row| row.get(col)).map(cell_width).fold(0.0, f64::max);
+            let data = sample
+                .iter()
+                .filter_map(|row| row.get(col))
+                .map(cell_width)
+                .fold(0.0, f64::max);
             (header.max(data) + 2.0).clamp(MIN_WIDTH, MAX_WIDTH)
         })
         .collect()
@@ -264,7 +321,10 @@ pub fn template_xlsx(
     let mut workbook = Workbook::new();
     let text = Format::new().set_num_format("@");
     let header = header_format().set_num_format("@");
-    let sample = Format::new().set_num_format("@").set_font_color(Color::RGB(0x7F7F7F)).set_italic();
+    let sample = Format::new()
+        .set_num_format("@")
+        .set_font_color(Color::RGB(0x7F7F7F))
+        .set_italic();
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_title(sheet_name, 1))?;
@@ -276,7 +336,12 @@ pub fn template_xlsx(
         sheet.set_column_format(col16, &text)?;
         sheet.write_string_with_format(0, col16, excel_text(name.to_string()), &header)?;
         if !example_text.is_empty() {
-            sheet.write_string_with_format(1, col16, excel_text(example_text.to_string()), &sample)?;
+            sheet.write_string_with_format(
+                1,
+                col16,
+                excel_text(example_text.to_string()),
+                &sample,
+            )?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -308,6 +373,24 @@ mod tests {
     }
 
     #[test]
+    fn rows_past_the_sheet_limit_continue_on_new_sheets() {
+        use calamine::Reader;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("分页.xlsx");
+        let rows = (1..=7).map(|i| vec![Cell::Int(i)]);
+        assert_eq!(write_sheets(&path, "名册", &["序号"], rows, 3).unwrap(), 7);
+
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(book.sheet_names(), ["名册", "名册（2）", "名册（3）"]);
+        let last = book.worksheet_range("名册（3）").unwrap();
+        assert_eq!(
+            last.get_value((0, 0)),
+            Some(&calamine::Data::String("序号".into()))
+        );
+        assert_eq!(last.get_value((1, 0)), Some(&calamine::Data::Float(7.0)));
+    }
+
+    #[test]
     fn long_text_is_cut_to_excel_limit() {
         let s = excel_text("中".repeat(40_000));
         assert_eq!(s.chars().count(), MAX_TEXT_UTF16);
@@ -317,7 +400,10 @@ mod tests {
 
     #[test]
     fn widths_count_chinese_double_and_stay_bounded() {
-        let widths = column_widths(&["姓名", "说明"], &[vec!["张三".into(), Cell::Text("长".repeat(200))]]);
+        let widths = column_widths(
+            &["姓名", "说明"],
+            &[vec!["张三".into(), Cell::Text("长".repeat(200))]],
+        );
         assert!(widths[0] >= 6.0 && widths[0] < 10.0);
         assert_eq!(widths[1], MAX_WIDTH);
     }

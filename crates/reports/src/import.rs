@@ -65,7 +65,11 @@ const MAX_REPORTED_ERRORS: usize = 200;
 pub fn errors_report(errors: &[RowError]) -> String {
     let mut sorted: Vec<&RowError> = errors.iter().collect();
     sorted.sort_by_key(|e| e.row);
-    let mut lines: Vec<String> = sorted.iter().take(MAX_REPORTED_ERRORS).map(|e| e.to_string()).collect();
+    let mut lines: Vec<String> = sorted
+        .iter()
+        .take(MAX_REPORTED_ERRORS)
+        .map(|e| e.to_string())
+        .collect();
     if errors.len() > MAX_REPORTED_ERRORS {
         lines.push(format!("另有{}处错误", errors.len() - MAX_REPORTED_ERRORS));
     }
@@ -82,7 +86,10 @@ const MAX_RATIO: u64 = 200;
 pub fn read_xlsx(bytes: &[u8], required: &[&str], max_rows: usize) -> Result<Sheet, ImportError> {
     check_container(bytes)?;
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(damaged)?;
-    let range = workbook.worksheet_range_at(0).ok_or(ImportError::Empty)?.map_err(damaged)?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(ImportError::Empty)?
+        .map_err(damaged)?;
     let Some((first_row, _)) = range.start() else {
         return Err(ImportError::Empty);
     };
@@ -92,24 +99,37 @@ pub fn read_xlsx(bytes: &[u8], required: &[&str], max_rows: usize) -> Result<She
         match rows.next() {
             None => return Err(ImportError::Empty),
             Some((_, cells)) if cells.iter().all(|c| cell_text(c).is_empty()) => continue,
-            Some((_, cells)) => break cells.iter().map(|c| header_text(&cell_text(c))).collect::<Vec<_>>(),
+            Some((_, cells)) => {
+                break cells
+                    .iter()
+                    .map(|c| header_text(&cell_text(c)))
+                    .collect::<Vec<_>>();
+            }
         }
     };
 
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (col, name) in header.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
         if position.insert(name, col).is_some() {
-            return Err(ImportError::Read(format!("表头「{name}」出现了不止一次，请只保留一列")));
+            return Err(ImportError::Read(format!(
+                "表头「{name}」出现了不止一次，请只保留一列"
+            )));
         }
     }
-    let missing: Vec<String> =
-        required.iter().filter(|r| !position.contains_key(header_text(r).as_str())).map(|r| r.to_string()).collect();
+    let missing: Vec<String> = required
+        .iter()
+        .filter(|r| !position.contains_key(header_text(r).as_str()))
+        .map(|r| r.to_string())
+        .collect();
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing));
     }
 
     let mut headers: Vec<String> = required.iter().map(|r| r.to_string()).collect();
-    let mut order: Vec<usize> = required.iter().map(|r| position[header_text(r).as_str()]).collect();
+    let mut order: Vec<usize> = required
+        .iter()
+        .map(|r| position[header_text(r).as_str()])
+        .collect();
     for (col, name) in header.iter().enumerate() {
         if !name.is_empty() && !order.contains(&col) {
             headers.push(name.clone());
@@ -119,7 +139,10 @@ pub fn read_xlsx(bytes: &[u8], required: &[&str], max_rows: usize) -> Result<She
 
     let mut out = Vec::new();
     for (i, cells) in rows {
-        let values: Vec<String> = order.iter().map(|&col| cells.get(col).map(cell_text).unwrap_or_default()).collect();
+        let values: Vec<String> = order
+            .iter()
+            .map(|&col| cells.get(col).map(cell_text).unwrap_or_default())
+            .collect();
         if values.iter().all(String::is_empty) {
             continue;
         }
@@ -161,7 +184,9 @@ fn check_container(bytes: &[u8]) -> Result<(), ImportError> {
             return Err(ImportError::TooLarge("解压后超过 100 MiB".into()));
         }
         if size > packed.max(1).saturating_mul(MAX_RATIO) {
-            return Err(ImportError::TooLarge(format!("压缩比超过 {MAX_RATIO}:1，疑似压缩炸弹")));
+            return Err(ImportError::TooLarge(format!(
+                "压缩比超过 {MAX_RATIO}:1，疑似压缩炸弹"
+            )));
         }
         match entry.name_raw() {
             b"[Content_Types].xml" => has_types = true,
@@ -177,9 +202,14 @@ fn check_container(bytes: &[u8]) -> Result<(), ImportError> {
         let mut entry = zip.by_index(i).map_err(|_| ImportError::NotXlsx)?;
         let declared = entry.size();
         // The zip crate itself fails an entry that outgrows its declared size; the cap is our own guard.
-        let inflated = io::copy(&mut (&mut entry).take(declared.saturating_add(1)), &mut io::sink());
+        let inflated = io::copy(
+            &mut (&mut entry).take(declared.saturating_add(1)),
+            &mut io::sink(),
+        );
         if !matches!(inflated, Ok(n) if n <= declared) {
-            return Err(ImportError::TooLarge("压缩包内容损坏或与声明的大小不符".into()));
+            return Err(ImportError::TooLarge(
+                "压缩包内容损坏或与声明的大小不符".into(),
+            ));
         }
     }
     Ok(())
@@ -187,7 +217,9 @@ fn check_container(bytes: &[u8]) -> Result<(), ImportError> {
 
 fn check_entry_count(count: u64) -> Result<(), ImportError> {
     if count > MAX_ENTRIES {
-        return Err(ImportError::TooLarge(format!("压缩包内有 {count} 个文件，超过上限 {MAX_ENTRIES}")));
+        return Err(ImportError::TooLarge(format!(
+            "压缩包内有 {count} 个文件，超过上限 {MAX_ENTRIES}"
+        )));
     }
     Ok(())
 }
@@ -268,13 +300,28 @@ mod tests {
     #[test]
     fn report_lists_rows_in_order_and_caps() {
         let errors = vec![
-            RowError { row: 5, column: None, message: "重复的行".into() },
-            RowError { row: 3, column: Some("身份证号".into()), message: "校验位错误".into() },
+            RowError {
+                row: 5,
+                column: None,
+                message: "重复的行".into(),
+            },
+            RowError {
+                row: 3,
+                column: Some("身份证号".into()),
+                message: "校验位错误".into(),
+            },
         ];
-        assert_eq!(errors_report(&errors), "第3行「身份证号」：校验位错误\n第5行：重复的行");
+        assert_eq!(
+            errors_report(&errors),
+            "第3行「身份证号」：校验位错误\n第5行：重复的行"
+        );
 
         let many: Vec<RowError> = (1..=250)
-            .map(|row| RowError { row, column: Some("姓名".into()), message: "不能为空".into() })
+            .map(|row| RowError {
+                row,
+                column: Some("姓名".into()),
+                message: "不能为空".into(),
+            })
             .collect();
         let report = errors_report(&many);
         assert_eq!(report.lines().count(), 201);

@@ -284,6 +284,24 @@ impl Store {
         Ok(found)
     }
 
+    /// Which of these ID numbers are already on the roster, compared by their keyed hash (the number itself
+    /// is never stored), so an import can name the rows instead of failing on the unique index.
+    pub async fn existing_id_numbers(&self, ids: &[domain::org::IdNumber]) -> Result<Vec<domain::org::IdNumber>> {
+        let sql = Sql::of(&self.db);
+        let mut found = Vec::new();
+        for chunk in ids.chunks(500) {
+            let by_hash: std::collections::HashMap<String, &domain::org::IdNumber> = chunk.iter().map(|i| (self.id_hash(i), i)).collect();
+            let marks = vec!["?"; by_hash.len()].join(",");
+            let v: Vec<Value> = by_hash.keys().map(|h| Value::from(h.as_str())).collect();
+            for r in sql.all(&self.db, &format!("SELECT id_hash FROM officers WHERE id_hash IN ({marks})"), v).await? {
+                if let Some(id) = by_hash.get(&get::<String>(&r, "id_hash")?) {
+                    found.push((*id).clone());
+                }
+            }
+        }
+        Ok(found)
+    }
+
     pub async fn officers_in_scope(&self, actor: &Actor, query: &str, offset: u64, limit: u64) -> Result<(Vec<Officer>, i64)> {
         let (cond, mut v) = actor.scope_condition("o.unit_id");
         let mut where_ = format!("WHERE {cond}");

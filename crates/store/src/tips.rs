@@ -658,6 +658,12 @@ impl Store {
         rows.iter().map(unseal_from).collect()
     }
 
+    /// The actor's own requests on every clue, newest first: what a discipline inspector sees at /unseal.
+    pub async fn unseal_requests_of(&self, actor: &Actor) -> Result<Vec<UnsealRequest>> {
+        let rows = Sql::of(&self.db).all(&self.db, &format!("{UNSEAL_SELECT} WHERE q.requester_id = ? ORDER BY q.created_at DESC LIMIT 500"), vals![actor.user_id.as_str()]).await?;
+        rows.iter().map(unseal_from).collect()
+    }
+
     pub async fn unseal_requests_for_clue(&self, actor: &Actor, clue_id: &str) -> Result<Vec<UnsealRequest>> {
         self.clue_in_scope(actor, clue_id).await?;
         let rows = Sql::of(&self.db).all(&self.db, &format!("{UNSEAL_SELECT} WHERE q.clue_id = ? AND q.requester_id = ? ORDER BY q.created_at DESC"), vals![clue_id, actor.user_id.as_str()]).await?;
