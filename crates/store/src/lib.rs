@@ -64,6 +64,7 @@ pub struct Store {
     pub(crate) write_lock: Arc<Mutex<()>>,
     pub(crate) data_dir: PathBuf,
     pub(crate) intake: Arc<std::sync::OnceLock<tips::IntakeHandle>>,
+    pub(crate) near: Arc<Mutex<tips::NearIndex>>,
 }
 
 impl Store {
@@ -116,6 +117,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             data_dir: config.data_dir.clone(),
             intake: Arc::new(std::sync::OnceLock::new()),
+            near: Arc::new(Mutex::new(tips::NearIndex::default())),
         };
         migrate::run(&store).await?;
         Ok(store)

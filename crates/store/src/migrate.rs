@@ -56,12 +56,8 @@ CREATE INDEX clue_events_clue ON clue_events(clue_id, created_at);
 CREATE TABLE tips (
   id TEXT PRIMARY KEY, number TEXT NOT NULL UNIQUE, receipt_hash TEXT NOT NULL UNIQUE, idempotency_hash TEXT UNIQUE,
   receipt_replay BLOB, wrapped_key BLOB NOT NULL, content_sealed BLOB NOT NULL, identity_sealed BLOB, has_identity INTEGER NOT NULL,
-  category TEXT NOT NULL, simhash BIGINT NOT NULL, band0 INTEGER NOT NULL, band1 INTEGER NOT NULL,
-  band2 INTEGER NOT NULL, band3 INTEGER NOT NULL, duplicate_of TEXT, clue_id TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX tips_band0 ON tips(band0);
-CREATE INDEX tips_band1 ON tips(band1);
-CREATE INDEX tips_band2 ON tips(band2);
-CREATE INDEX tips_band3 ON tips(band3);
+  category TEXT NOT NULL, simhash BIGINT NOT NULL, duplicate_of TEXT, clue_id TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX tips_created ON tips(created_at, id);
 CREATE TABLE tip_attachments (
   id TEXT PRIMARY KEY, tip_id TEXT NOT NULL REFERENCES tips(id), seq INTEGER NOT NULL, name_sealed BLOB NOT NULL,
   kind TEXT NOT NULL, size BIGINT NOT NULL, digest TEXT NOT NULL, created_at BIGINT NOT NULL);

@@ -83,10 +83,6 @@ fn content_aad(tip_id: &str, what: &str) -> Vec<u8> {
     format!("tip:{tip_id}:{what}").into_bytes()
 }
 
-fn bands_as_i32(h: u64) -> [i32; 4] {
-    search::bands(h).map(i32::from)
-}
-
 impl Store {
     fn receipt_key(&self) -> [u8; 32] {
         self.keyring.derive("receipt")
@@ -247,6 +243,8 @@ impl Store {
             Err(e) => {
                 let msg = e.to_string();
                 tracing::error!(error = %msg, "tip batch commit failed");
+                // The index may hold rows of the rolled-back batch: rebuild it from committed rows.
+                *self.near.lock().await = NearIndex::default();
                 for job in batch {
                     let _ = std::fs::remove_dir_all(&job.prepared.dir);
                     let _ = job.reply.send(Err(StoreError::Busy(msg.clone())));
@@ -259,7 +257,7 @@ impl Store {
         let sql = Sql::of(c);
         let now = now_ms();
         let number = next_number(c, "JB", now).await?;
-        let duplicate_of = find_near_duplicate(c, p.simhash).await?;
+        let duplicate_of = find_near_duplicate(self, c, p.simhash).await?;
         let (name, unit, position) = &p.accused;
         let root: String = get(&sql.one(c, "SELECT id FROM units WHERE parent_id IS NULL ORDER BY created_at LIMIT 1", vals![]).await?.ok_or_else(|| StoreError::Integrity("no root unit".into()))?, "id")?;
         let summary = format!("群众举报 {number}");
@@ -278,14 +276,13 @@ impl Store {
             actor_name: "群众举报".into(),
         };
         let (clue_id, clue_number) = insert_clue(self, c, &seed, now).await?;
-        let b = bands_as_i32(p.simhash);
         sql.exec(
             c,
-            "INSERT INTO tips (id, number, receipt_hash, idempotency_hash, receipt_replay, wrapped_key, content_sealed, identity_sealed, has_identity, category, simhash, band0, band1, band2, band3, duplicate_of, clue_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tips (id, number, receipt_hash, idempotency_hash, receipt_replay, wrapped_key, content_sealed, identity_sealed, has_identity, category, simhash, duplicate_of, clue_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vals![
                 p.id.as_str(), number.as_str(), p.receipt_hash.as_str(), p.idem_hash.clone(), p.receipt_replay.clone(), p.wrapped_key.clone(),
                 p.content.clone(), p.identity.clone(), flag(p.identity.is_some()), p.category.as_str(), p.simhash as i64,
-                b[0], b[1], b[2], b[3], duplicate_of.as_ref().map(|d| d.0.clone()), clue_id.as_str(), now
+                duplicate_of.as_ref().map(|d| d.0.clone()), clue_id.as_str(), now
             ],
         )
         .await?;
@@ -341,24 +338,55 @@ pub(crate) async fn next_number<C: ConnectionTrait>(c: &C, prefix: &str, now: i6
     Ok(format!("{name}-{value:06}"))
 }
 
-/// The earliest earlier tip within SimHash distance 3: candidates share a 16-bit band (pigeonhole).
-async fn find_near_duplicate<C: ConnectionTrait>(c: &C, h: u64) -> Result<Option<(String, String)>> {
-    let b = bands_as_i32(h);
-    let sql = Sql::of(c);
-    let rows = sql
-        .all(
-            c,
-            "SELECT id, number, simhash FROM tips WHERE band0 = ? OR band1 = ? OR band2 = ? OR band3 = ? ORDER BY created_at LIMIT 500",
-            vals![b[0], b[1], b[2], b[3]],
-        )
-        .await?;
-    for r in rows {
-        let other: i64 = get(&r, "simhash")?;
-        if search::is_near(h, other as u64) {
-            return Ok(Some((get(&r, "id")?, get(&r, "number")?)));
+/// Tips whose SimHash lies within this many bits count as near-duplicates. Complaints are short (tens of
+/// tokens), so one changed word moves 3–7 bits while unrelated complaints on one subject sit 25+ apart.
+pub const NEAR_TIP_DISTANCE: u32 = 8;
+
+/// Every tip's SimHash in memory (8 bytes plus two short strings a tip: ~10 MB per 100,000), kept
+/// current by reading only rows newer than the last one seen, so other server processes' tips count too.
+/// A linear scan of 100,000 hashes takes well under a millisecond; band lookups in SQL cannot reach
+/// distance 8 without scanning most of the table.
+#[derive(Default)]
+pub(crate) struct NearIndex {
+    entries: Vec<(u64, String, String)>,
+    last: (i64, String),
+}
+
+impl NearIndex {
+    async fn refresh<C: ConnectionTrait>(&mut self, c: &C) -> Result<()> {
+        let sql = Sql::of(c);
+        loop {
+            let (at, id) = self.last.clone();
+            let rows = sql
+                .all(
+                    c,
+                    "SELECT id, number, simhash, created_at FROM tips WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT 10000",
+                    vals![at, at, id.as_str()],
+                )
+                .await?;
+            let done = rows.len() < 10000;
+            for r in rows {
+                let id: String = get(&r, "id")?;
+                let h: i64 = get(&r, "simhash")?;
+                self.last = (get(&r, "created_at")?, id.clone());
+                self.entries.push((h as u64, id, get(&r, "number")?));
+            }
+            if done {
+                return Ok(());
+            }
         }
     }
-    Ok(None)
+
+    /// The earliest tip within the distance, if any.
+    fn nearest(&self, h: u64) -> Option<(String, String)> {
+        self.entries.iter().filter(|e| search::hamming(e.0, h) <= NEAR_TIP_DISTANCE).min_by_key(|e| (search::hamming(e.0, h), e.2.clone())).map(|e| (e.1.clone(), e.2.clone()))
+    }
+}
+
+async fn find_near_duplicate<C: ConnectionTrait>(store: &Store, c: &C, h: u64) -> Result<Option<(String, String)>> {
+    let mut idx = store.near.lock().await;
+    idx.refresh(c).await?;
+    Ok(idx.nearest(h))
 }
 
 // ---------- what the reporter sees with the receipt ----------

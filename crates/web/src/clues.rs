@@ -373,26 +373,26 @@ async fn detail(State(state): State<AppState>, s: Staff, Path(id): Path<String>)
 }
 
 #[derive(Deserialize)]
-struct StepForm {
+pub(crate) struct StepForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    action: String,
+    pub(crate) action: String,
     #[serde(default)]
-    unit_id: String,
+    pub(crate) unit_id: String,
     #[serde(default)]
-    method: String,
+    pub(crate) method: String,
     #[serde(default)]
-    conclusion: String,
+    pub(crate) conclusion: String,
     #[serde(default)]
-    outcome: String,
+    pub(crate) outcome: String,
     #[serde(default)]
-    note: String,
+    pub(crate) note: String,
     #[serde(default)]
-    feedback: String,
+    pub(crate) feedback: String,
 }
 
-fn step_input(f: &StepForm) -> Result<StepInput, domain::DomainError> {
+pub(crate) fn step_input(f: &StepForm) -> Result<StepInput, domain::DomainError> {
     Ok(match f.action.as_str() {
         "assign" => StepInput::Assign { unit_id: f.unit_id.clone() },
         "dispose" => StepInput::Dispose { method: DisposalMethod::parse(&f.method)? },

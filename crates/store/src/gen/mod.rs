@@ -343,11 +343,10 @@ async fn gen_tip<C: ConnectionTrait>(
     });
     let number = crate::tips::next_number(c, "JB", created).await?;
     let h = search::simhash(description);
-    let b = search::bands(h).map(i32::from);
     sql.exec(
         c,
-        "INSERT INTO tips (id, number, receipt_hash, idempotency_hash, receipt_replay, wrapped_key, content_sealed, identity_sealed, has_identity, category, simhash, band0, band1, band2, band3, duplicate_of, clue_id, created_at) VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-        vals![id.as_str(), number.as_str(), store.receipt_hash(&receipt), wrapped, content, identity.clone(), i32::from(identity.is_some()), category.as_str(), h as i64, b[0], b[1], b[2], b[3], clue_id, created],
+        "INSERT INTO tips (id, number, receipt_hash, idempotency_hash, receipt_replay, wrapped_key, content_sealed, identity_sealed, has_identity, category, simhash, duplicate_of, clue_id, created_at) VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+        vals![id.as_str(), number.as_str(), store.receipt_hash(&receipt), wrapped, content, identity.clone(), i32::from(identity.is_some()), category.as_str(), h as i64, clue_id, created],
     )
     .await?;
     let mut msgs: Vec<(&str, &str, String)> = Vec::new();
