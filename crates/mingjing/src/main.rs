@@ -286,6 +286,7 @@ async fn serve(cfg: &Config, store: store::Store, require_totp: bool) -> Result<
     if removed > 0 {
         tracing::warn!(removed, "removed attachment folders of tips that never committed");
     }
+    store.warm_near_index().await?;
     store::jobs::spawn_runner(store.clone(), std::time::Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let state = web::AppState::new(store, web::WebConfig { require_totp, behind_tls: cfg.behind_tls, trust_proxy: cfg.trust_proxy });

@@ -383,6 +383,15 @@ impl NearIndex {
     }
 }
 
+impl Store {
+    /// Loads the near-duplicate index now rather than on the first tip after start.
+    pub async fn warm_near_index(&self) -> Result<usize> {
+        let mut idx = self.near.lock().await;
+        idx.refresh(&self.db).await?;
+        Ok(idx.entries.len())
+    }
+}
+
 async fn find_near_duplicate<C: ConnectionTrait>(store: &Store, c: &C, h: u64) -> Result<Option<(String, String)>> {
     let mut idx = store.near.lock().await;
     idx.refresh(c).await?;

@@ -45,6 +45,40 @@ impl Default for WebConfig {
     }
 }
 
+/// One token-bucket setting: per client, and for all clients together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_minute: u32,
+    pub global_burst: u32,
+    pub global_per_minute: u32,
+}
+
+impl RateLimit {
+    /// Receipt lookups and messages: guessing receipts must stay hopeless.
+    pub const RECEIPT: RateLimit = RateLimit { burst: 10, per_minute: 20, global_burst: 2_000, global_per_minute: 60_000 };
+    /// Tip submissions: generous, real people file one or two.
+    pub const SUBMIT: RateLimit = RateLimit { burst: 20, per_minute: 30, global_burst: 100_000, global_per_minute: 600_000 };
+
+    fn limiter(self) -> Arc<Mutex<RateLimiter>> {
+        Arc::new(Mutex::new(RateLimiter::new(self.burst, self.per_minute, self.global_burst, self.global_per_minute)))
+    }
+}
+
+/// The public portal's rate limits. Kept apart from [`WebConfig`] so code that builds that struct by hand
+/// keeps compiling; the defaults are the production values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicLimits {
+    pub receipt: RateLimit,
+    pub submit: RateLimit,
+}
+
+impl Default for PublicLimits {
+    fn default() -> Self {
+        PublicLimits { receipt: RateLimit::RECEIPT, submit: RateLimit::SUBMIT }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -57,11 +91,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
+        Self::with_limits(store, config, PublicLimits::default())
+    }
+
+    pub fn with_limits(store: Store, config: WebConfig, limits: PublicLimits) -> Self {
         AppState {
             store,
             config: Arc::new(config),
-            receipt_limiter: Arc::new(Mutex::new(RateLimiter::new(10, 20, 2_000, 60_000))),
-            submit_limiter: Arc::new(Mutex::new(RateLimiter::new(20, 30, 100_000, 600_000))),
+            receipt_limiter: limits.receipt.limiter(),
+            submit_limiter: limits.submit.limiter(),
         }
     }
 }

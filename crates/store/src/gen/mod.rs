@@ -229,14 +229,11 @@ async fn one_clue<C: ConnectionTrait>(
 ) -> Result<Option<(String, String)>> {
     let sql = Sql::of(c);
     let day = 24 * 3600 * 1000i64;
-    // Older clues are further along; a few recent ones are still waiting.
-    let age_days = rng.random_range(0..360i64);
+    // About half the clues are closed over the past year; open ones are recent and mostly within their limits.
+    let closed = rng.random_bool(0.55);
+    let age_days = if closed { rng.random_range(20..360i64) } else { rng.random_range(0..45i64) };
     let created = now - age_days * day - rng.random_range(0..day);
-    let max_step = ((age_days / 20) as usize).min(6);
-    let mut step = rng.random_range(0..=max_step);
-    if age_days > 200 && rng.random_bool(0.7) {
-        step = 6;
-    }
+    let step = if closed { 6 } else { rng.random_range(0..=((age_days / 6) as usize).min(5)) };
     let state = PATH[step];
     let cats = ProblemCategory::all();
     let category = cats[rng.random_range(0..cats.len())];
@@ -264,7 +261,7 @@ async fn one_clue<C: ConnectionTrait>(
     let mut t = created;
     let mut events = vec![("register", None, ClueState::Registered, format!("{}登记", source.label()), t)];
     for (i, st) in PATH.iter().enumerate().take(step + 1).skip(1) {
-        t += rng.random_range(1..=8) * day;
+        t += rng.random_range(1..=4) * day;
         if t > now {
             t = now - rng.random_range(0..day / 2);
         }
