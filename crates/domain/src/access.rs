@@ -20,6 +20,7 @@ pub enum Permission {
     ManageUsers,
     ManageUnits,
     ViewRoster,
+    ConfigureLimits,
 }
 
 impl Role {
@@ -43,6 +44,7 @@ impl Role {
             ReadAudit => matches!(self, Auditor),
             ManageUsers | ManageUnits => matches!(self, Sysadmin),
             ViewRoster => matches!(self, Sysadmin | CampaignOffice | UnitLiaison | UnitLeader),
+            ConfigureLimits => matches!(self, Sysadmin | CampaignOffice),
         }
     }
 }

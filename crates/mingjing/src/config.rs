@@ -18,6 +18,14 @@ pub struct FileConfig {
     pub trust_proxy: Option<bool>,
     pub sqlite_synchronous: Option<String>,
     pub sqlite_journal_mode: Option<String>,
+    pub receipt_limit_burst: Option<u32>,
+    pub receipt_limit_per_minute: Option<u32>,
+    pub receipt_limit_global_burst: Option<u32>,
+    pub receipt_limit_global_per_minute: Option<u32>,
+    pub submit_limit_burst: Option<u32>,
+    pub submit_limit_per_minute: Option<u32>,
+    pub submit_limit_global_burst: Option<u32>,
+    pub submit_limit_global_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,10 +40,19 @@ pub struct Config {
     pub trust_proxy: bool,
     pub sqlite_synchronous: String,
     pub sqlite_journal_mode: String,
+    /// Rate limits of the public portal (receipt lookups, tip submissions).
+    pub limits: web::PublicLimits,
 }
 
 fn env(name: &str) -> Option<String> {
     std::env::var(format!("MINGJING_{name}")).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_u32(name: &str) -> Result<Option<u32>> {
+    match env(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| anyhow::anyhow!("MINGJING_{name} must be a whole number, not {v:?}")),
+    }
 }
 
 fn env_bool(name: &str) -> Result<Option<bool>> {
@@ -58,6 +75,22 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let limit = |env_name: &str, file_value: Option<u32>, default: u32| -> Result<u32> { Ok(env_u32(env_name)?.or(file_value).unwrap_or(default)) };
+        let (r, sb) = (web::RateLimit::RECEIPT, web::RateLimit::SUBMIT);
+        let limits = web::PublicLimits {
+            receipt: web::RateLimit {
+                burst: limit("RECEIPT_LIMIT_BURST", file.receipt_limit_burst, r.burst)?,
+                per_minute: limit("RECEIPT_LIMIT_PER_MINUTE", file.receipt_limit_per_minute, r.per_minute)?,
+                global_burst: limit("RECEIPT_LIMIT_GLOBAL_BURST", file.receipt_limit_global_burst, r.global_burst)?,
+                global_per_minute: limit("RECEIPT_LIMIT_GLOBAL_PER_MINUTE", file.receipt_limit_global_per_minute, r.global_per_minute)?,
+            },
+            submit: web::RateLimit {
+                burst: limit("SUBMIT_LIMIT_BURST", file.submit_limit_burst, sb.burst)?,
+                per_minute: limit("SUBMIT_LIMIT_PER_MINUTE", file.submit_limit_per_minute, sb.per_minute)?,
+                global_burst: limit("SUBMIT_LIMIT_GLOBAL_BURST", file.submit_limit_global_burst, sb.global_burst)?,
+                global_per_minute: limit("SUBMIT_LIMIT_GLOBAL_PER_MINUTE", file.submit_limit_global_per_minute, sb.global_per_minute)?,
+            },
+        };
         Ok(Config {
             data: data_flag.or_else(|| env("DATA").map(PathBuf::from)).or(file.data).unwrap_or_else(|| PathBuf::from("mingjing-data")),
             listen: listen_flag.or_else(|| env("LISTEN")).or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -69,6 +102,7 @@ impl Config {
             trust_proxy: env_bool("TRUST_PROXY")?.or(file.trust_proxy).unwrap_or(false),
             sqlite_synchronous: env("SQLITE_SYNCHRONOUS").or(file.sqlite_synchronous).unwrap_or_else(|| "full".into()),
             sqlite_journal_mode: env("SQLITE_JOURNAL_MODE").or(file.sqlite_journal_mode).unwrap_or_else(|| "wal".into()),
+            limits,
         })
     }
 

@@ -289,7 +289,7 @@ async fn serve(cfg: &Config, store: store::Store, require_totp: bool) -> Result<
     store.warm_near_index().await?;
     store::jobs::spawn_runner(store.clone(), std::time::Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
-    let state = web::AppState::new(store, web::WebConfig { require_totp, behind_tls: cfg.behind_tls, trust_proxy: cfg.trust_proxy });
+    let state = web::AppState::with_limits(store, web::WebConfig { require_totp, behind_tls: cfg.behind_tls, trust_proxy: cfg.trust_proxy }, cfg.limits);
     web::serve(listener, state).await?;
     Ok(())
 }

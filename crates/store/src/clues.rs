@@ -255,6 +255,12 @@ impl Store {
         Ok(())
     }
 
+    /// The days the admin added to or changed in the built-in calendar: (date, workday, note).
+    pub async fn calendar_days(&self) -> Result<Vec<(String, bool, String)>> {
+        let rows = Sql::of(&self.db).all(&self.db, "SELECT day, workday, note FROM calendar_days ORDER BY day", vals![]).await?;
+        rows.iter().map(|r| Ok((get(r, "day")?, get::<i32>(r, "workday")? != 0, get(r, "note")?))).collect()
+    }
+
     fn where_for(&self, actor: &Actor, f: &ClueFilter) -> (String, Vec<Value>) {
         let (scope, mut v) = actor.scope_condition("c.unit_id");
         let mut w = vec![scope];

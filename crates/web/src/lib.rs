@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod error;
 pub mod org;
 pub mod portal;
+pub mod settings;
 pub mod tips;
 pub mod view;
 
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tips::routes())
         .merge(org::routes())
         .merge(audit::routes())
+        .merge(settings::routes())
         .merge(api::routes())
         .merge(assets::routes())
         .fallback(error::not_found)

@@ -41,6 +41,9 @@ impl Nav {
             links.push(("/org/units", "单位管理"));
             links.push(("/org/users", "账号管理"));
         }
+        if r.can(Permission::ConfigureLimits) {
+            links.push(("/settings", "时限设置"));
+        }
         if r.can(Permission::ReadAudit) {
             links.push(("/audit", "审计日志"));
         }
