@@ -21,6 +21,39 @@ pub enum Permission {
     ManageUnits,
     ViewRoster,
     ConfigureLimits,
+    /// See campaigns, their phase boards, units' phase pages and tasks (within scope).
+    ViewCampaign,
+    /// Create campaigns, set their phases, move units on (or override with a reason).
+    ManageCampaign,
+    /// Inspect units and send them back (返工).
+    InspectUnits,
+    /// Issue tasks to units below, chase them up, send reports back, accept them.
+    IssueTasks,
+    /// Report a unit's progress on its tasks, with evidence.
+    ReportTasks,
+    /// Name who holds each level of responsibility for a unit.
+    ManageResponsibility,
+    ManageStudy,
+    SetStudyRequirement,
+    ReviewEssays,
+    ViewStudyProgress,
+    TakeStudy,
+    /// Set a campaign's self-check window (自查期限).
+    SetSelfCheckWindow,
+    /// File and amend one's own self-report (自查事项报告).
+    FileSelfReport,
+    /// Read officers' self-reports and the statistics.
+    ViewSelfReports,
+    /// Register findings (组织查处) and compare them with self-reports.
+    RecordFindings,
+    /// See findings and their leniency decisions.
+    ViewFindings,
+    /// See rectification ledgers and the rules register.
+    ViewLedger,
+    /// Keep ledger rows (measures, progress, evidence) and the rules register.
+    ManageLedger,
+    /// Accept a ledger row (验收销号) or send it back (返工).
+    AcceptRectification,
 }
 
 impl Role {
@@ -45,6 +78,25 @@ impl Role {
             ManageUsers | ManageUnits => matches!(self, Sysadmin),
             ViewRoster => matches!(self, Sysadmin | CampaignOffice | UnitLiaison | UnitLeader),
             ConfigureLimits => matches!(self, Sysadmin | CampaignOffice),
+            ViewCampaign => matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector),
+            ManageCampaign => matches!(self, CampaignOffice),
+            InspectUnits => matches!(self, Inspector),
+            IssueTasks => matches!(self, CampaignOffice | UnitLeader | UnitLiaison),
+            ReportTasks => matches!(self, UnitLiaison | UnitLeader),
+            ManageResponsibility => matches!(self, CampaignOffice | UnitLeader | UnitLiaison),
+            ManageStudy => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
+            SetStudyRequirement => matches!(self, CampaignOffice),
+            ReviewEssays => matches!(self, CampaignOffice | UnitLeader),
+            ViewStudyProgress => matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector),
+            TakeStudy => matches!(self, Officer),
+            SetSelfCheckWindow => matches!(self, CampaignOffice),
+            FileSelfReport => matches!(self, Officer),
+            ViewSelfReports => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector),
+            RecordFindings => matches!(self, Inspector | DisciplineInspector),
+            ViewFindings => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector | Inspector),
+            ViewLedger => matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector | DisciplineInspector),
+            ManageLedger => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
+            AcceptRectification => matches!(self, Inspector),
         }
     }
 }

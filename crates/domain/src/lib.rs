@@ -77,10 +77,14 @@ macro_rules! string_enum {
 
 pub mod access;
 pub mod calendar;
+pub mod campaign;
 pub mod clues;
 pub mod error;
 pub mod limiter;
 pub mod org;
+pub mod rectification;
+pub mod selfcheck;
+pub mod study;
 pub mod tips;
 
 pub use calendar::*;

@@ -1,6 +1,7 @@
 //! `mingjing`: the one binary that serves the staff console, the public portal and the API, and runs the
 //! operator's commands (migrate, users, audit verification, backup and restore, synthetic data).
 
+mod bench;
 mod config;
 
 use std::io::Read;
@@ -76,6 +77,9 @@ enum Command {
         #[arg(long, default_value_t = 2024)]
         seed: u64,
     },
+    /// Measure the speed bars of QUALITY.md in one run (generates the province data set into an empty
+    /// --data folder first) and print a Markdown report for docs/BENCHMARKS.md.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -174,6 +178,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     };
     let cfg = Config::load(cli.config.as_deref(), cli.data.clone(), listen_flag)?;
     match cli.command {
+        Command::Bench(args) => return bench::run(&cfg, cli.config.clone(), args).await,
         Command::Serve { .. } => {
             let store = open(&cfg).await?;
             serve(&cfg, store, cfg.require_totp.unwrap_or(true)).await?;

@@ -155,13 +155,13 @@ impl Browser {
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         loop {
-            if let Ok(e) = self.driver.find(By::Id(id)).await {
-                if let Ok(t) = e.text().await {
-                    if t.trim() == expected {
-                        return;
-                    }
-                    last = t;
+            if let Ok(e) = self.driver.find(By::Id(id)).await
+                && let Ok(t) = e.text().await
+            {
+                if t.trim() == expected {
+                    return;
                 }
+                last = t;
             }
             for err in ["action-error", "login-error", "unseal-error", "lookup-error"] {
                 if let Ok(e) = self.driver.find(By::Id(err)).await {
@@ -422,11 +422,11 @@ async fn public_report_is_handled_to_the_end_in_a_real_browser() {
     // ---- the custodian ----
     b.login("baoguan").await;
     b.goto("/unseal").await;
-    let pending = b.wait(By::XPath(&format!("//div[starts-with(@id, 'pending-')][contains(., '{clue_number}')]")), "the pending request for the clue").await;
+    let pending = b.wait(By::XPath(format!("//div[starts-with(@id, 'pending-')][contains(., '{clue_number}')]")), "the pending request for the clue").await;
     let request_id = pending.id().await.expect("id").expect("pending-… id").trim_start_matches("pending-").to_string();
     assert!(!b.page_source().await.contains(&reporter_name), "the custodian approves without seeing the identity");
     pending.find(By::Css("button.unseal-approve")).await.expect("approve button").click().await.expect("approve");
-    b.wait(By::XPath(&format!("//table[@id='unseal-history']//tr[contains(., '{clue_number}')][contains(., '已批准')]")), "the approved request in the history").await;
+    b.wait(By::XPath(format!("//table[@id='unseal-history']//tr[contains(., '{clue_number}')][contains(., '已批准')]")), "the approved request in the history").await;
     // Approving is not seeing: the identity page is the requester's alone.
     b.goto(&format!("/unseal/{request_id}/identity")).await;
     b.wait(By::Tag("body"), "any page").await;

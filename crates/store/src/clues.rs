@@ -593,3 +593,78 @@ pub fn action_code(a: &ClueAction) -> &'static str {
         ClueAction::Close => "close",
     }
 }
+
+impl Store {
+    /// Open clues handled by `unit_id` whose current step was due before `today`: what the campaign's
+    /// "no clue undisposed past its limit" exit criterion counts.
+    pub async fn overdue_clues_of_unit(&self, unit_id: &str, today: NaiveDate) -> Result<i64> {
+        Sql::of(&self.db)
+            .scalar(
+                &self.db,
+                "SELECT COUNT(*) FROM clues WHERE unit_id = ? AND state <> 'closed' AND due_date < ?",
+                vals![unit_id, today.format("%Y-%m-%d").to_string()],
+            )
+            .await
+    }
+}
+
+/// A clue concluded 属实 or 部分属实 that names an officer on the roster: what the self-check module
+/// registers a finding (组织查处) from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConcludedClue {
+    pub id: String,
+    pub number: String,
+    pub category: String,
+    pub conclusion: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub accused_officer_id: String,
+    pub accused_name: Option<String>,
+    pub summary: String,
+    pub created_at: i64,
+}
+
+const CONCLUDED_CONDITION: &str = "c.state IN ('concluded', 'handled', 'closed') AND c.conclusion IN ('true', 'partly_true') AND c.accused_officer_id IS NOT NULL";
+const CONCLUDED_COLUMNS: &str = "c.id, c.number, c.category, c.conclusion, c.unit_id, u.name AS unit_name, c.accused_officer_id, c.accused_name, c.summary, c.created_at";
+
+fn concluded_from(r: &QueryResult) -> Result<ConcludedClue> {
+    Ok(ConcludedClue {
+        id: get(r, "id")?,
+        number: get(r, "number")?,
+        category: get(r, "category")?,
+        conclusion: get(r, "conclusion")?,
+        unit_id: get(r, "unit_id")?,
+        unit_name: get(r, "unit_name")?,
+        accused_officer_id: get(r, "accused_officer_id")?,
+        accused_name: get(r, "accused_name")?,
+        summary: get(r, "summary")?,
+        created_at: get(r, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Concluded clues (属实/部分属实) in the actor's scope that name an officer, newest first.
+    pub async fn concluded_clues_naming_officers(&self, actor: &Actor, offset: u64, limit: u64) -> Result<(Vec<ConcludedClue>, i64)> {
+        let (w, mut v) = self.where_for(actor, &ClueFilter::default());
+        let sql = Sql::of(&self.db);
+        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND {CONCLUDED_CONDITION}"), v.clone()).await?;
+        v.push(Value::from(limit as i64));
+        v.push(Value::from(offset as i64));
+        let rows = sql
+            .all(&self.db, &format!("SELECT {CONCLUDED_COLUMNS} FROM clues c JOIN units u ON u.id = c.unit_id WHERE {w} AND {CONCLUDED_CONDITION} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"), v)
+            .await?;
+        Ok((rows.iter().map(concluded_from).collect::<Result<_>>()?, total))
+    }
+
+    /// One such clue if the actor may see it; `NotFound` if it is outside scope, absent, not concluded
+    /// as true or partly true, or names no officer.
+    pub async fn concluded_clue_in_scope(&self, actor: &Actor, id: &str) -> Result<ConcludedClue> {
+        let (w, mut v) = self.where_for(actor, &ClueFilter::default());
+        v.push(Value::from(id));
+        let r = Sql::of(&self.db)
+            .one(&self.db, &format!("SELECT {CONCLUDED_COLUMNS} FROM clues c JOIN units u ON u.id = c.unit_id WHERE {w} AND {CONCLUDED_CONDITION} AND c.id = ?"), v)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        concluded_from(&r)
+    }
+}

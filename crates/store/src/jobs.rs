@@ -11,7 +11,7 @@ use crate::org::Actor;
 use crate::{Result, Sql, Store, new_id, now_ms, vals};
 
 /// Recurring jobs and how often they run.
-const RECURRING: &[(&str, i64)] = &[("clue_deadlines", 10 * 60 * 1000), ("sweep", 60 * 60 * 1000)];
+const RECURRING: &[(&str, i64)] = &[("clue_deadlines", 10 * 60 * 1000), ("sweep", 60 * 60 * 1000), ("task_deadlines", 10 * 60 * 1000), ("rectification_deadlines", 10 * 60 * 1000)];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
@@ -50,6 +50,8 @@ impl Store {
             let result = match *kind {
                 "clue_deadlines" => self.scan_clue_deadlines().await.map(|_| ()),
                 "sweep" => self.sweep().await,
+                "task_deadlines" => self.scan_task_deadlines().await.map(|_| ()),
+                "rectification_deadlines" => self.scan_rectification_deadlines().await.map(|_| ()),
                 _ => Ok(()),
             };
             let err = result.as_ref().err().map(|e| e.to_string());

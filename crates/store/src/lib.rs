@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod campaign;
 pub mod clues;
 mod db;
 pub mod error;
@@ -16,6 +17,9 @@ pub mod synth;
 pub mod jobs;
 pub mod migrate;
 pub mod org;
+pub mod rectification;
+pub mod selfcheck;
+pub mod study;
 pub mod tips;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "foundation", sql: V1 }];
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "foundation", sql: V1 }, Migration { version: 2, name: "campaign", sql: crate::campaign::MIGRATION_SQL }, Migration { version: 3, name: "study", sql: crate::study::MIGRATION_SQL }, Migration { version: 4, name: "selfcheck_rectification", sql: crate::selfcheck::MIGRATION_SQL }];
 
 /// Written for SQLite; `BLOB` becomes `BYTEA` on PostgreSQL. Times are epoch milliseconds (UTC), dates are
 /// `YYYY-MM-DD` text, flags are integers, ids are UUIDv7 text made by the application.

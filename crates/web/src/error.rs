@@ -177,6 +177,55 @@ pub async fn catch_rejections(req: Request, next: Next) -> Response {
     out
 }
 
+/// `Form` decodes percent-escapes lossily: `%FF` would reach a handler as U+FFFD and be stored as if
+/// someone had typed it. A urlencoded body whose decoded bytes are not UTF-8 is refused here, once for
+/// every form, with the same message multipart fields get.
+pub async fn reject_malformed_forms(req: Request, next: Next) -> Response {
+    let is_form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let api = req.uri().path().starts_with("/api/");
+    let refuse = |e: Error| if api { ApiError(e).into_response() } else { e.into_response() };
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY).await else {
+        return refuse(Error::PayloadTooLarge);
+    };
+    if !form_is_utf8(&bytes) {
+        return refuse(Error::bad("提交的文字含有无法识别的字符（不是有效的UTF-8编码），请检查后重新提交。"));
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Whether every name and value of an `application/x-www-form-urlencoded` body decodes to UTF-8.
+fn form_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').flat_map(|pair| pair.split(|b| *b == b'=')).all(|part| std::str::from_utf8(&percent_decode(part)).is_ok())
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let escaped = if s[i] == b'%' && i + 2 < s.len() { hex(s[i + 1]).zip(hex(s[i + 2])) } else { None };
+        match (s[i], escaped) {
+            (_, Some((hi, lo))) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+                continue;
+            }
+            (b'+', None) => out.push(b' '),
+            (b, None) => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Gives every request an id (logged, and returned as `X-Request-Id`) so a generic error can be traced.
 pub async fn request_id(mut req: Request<Body>, next: Next) -> Response {
     let id = uuid::Uuid::now_v7().simple().to_string();
@@ -191,3 +240,20 @@ pub async fn request_id(mut req: Request<Body>, next: Next) -> Response {
 
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_must_decode_to_utf8() {
+        assert!(form_is_utf8(b"a=1&b=%E4%B8%AD%E6%96%87+x&c="));
+        assert!(form_is_utf8("name=中文".as_bytes()));
+        assert!(form_is_utf8(b"a=100%&b=%zz&c=%4"), "a stray percent sign is text, not an escape");
+        assert!(!form_is_utf8(b"body=%FF%FE"));
+        assert!(!form_is_utf8(b"a=ok&b=%E4%B8"), "a cut multi-byte sequence");
+        assert!(!form_is_utf8(b"%C3%28=x"), "names are checked too");
+        assert!(!form_is_utf8(b"a=\xff"));
+        assert_eq!(percent_decode(b"a+b%41%4"), b"a bA%4");
+    }
+}

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod campaign;
 pub mod charts;
 pub mod clues;
 pub mod dashboard;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(dashboard::routes())
         .merge(clues::routes())
+        .merge(campaign::routes())
         .merge(tips::routes())
         .merge(org::routes())
         .merge(audit::routes())
@@ -123,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(error::not_found)
         .layer(middleware::from_fn(error::catch_rejections))
+        .layer(middleware::from_fn(error::reject_malformed_forms))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -144,7 +144,10 @@ async fn submit(state: &AppState, sub: Submission) -> Result<Result<TipReceipt, 
 }
 
 async fn read_multipart(mut mp: Multipart) -> Result<Submission, Error> {
-    let bad = |_| Error::bad("提交的表单数据不完整或格式不正确，请重新提交。");
+    // An upload past the body limit is "too large", not "malformed": say which, so the reporter knows what to fix.
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::PayloadTooLarge } else { Error::bad("提交的表单数据不完整或格式不正确，请重新提交。") }
+    };
     let mut input = empty_input();
     let mut files = Vec::new();
     let mut idem = None;

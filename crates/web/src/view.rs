@@ -25,6 +25,10 @@ impl Nav {
         if r.can(Permission::ViewDashboard) {
             links.push(("/dashboard", "工作台"));
         }
+        if r.can(Permission::ViewCampaign) {
+            links.push(("/campaigns", "整顿活动"));
+            links.push(("/tasks", "工作任务"));
+        }
         if r.can(Permission::ReadClues) {
             links.push(("/clues", "问题线索"));
         }
@@ -36,6 +40,9 @@ impl Nav {
         }
         if r.can(Permission::ViewRoster) {
             links.push(("/org/officers", "干警花名册"));
+        }
+        if r.can(Permission::ViewCampaign) {
+            links.push(("/org/responsibility", "责任体系"));
         }
         if r.can(Permission::ManageUnits) {
             links.push(("/org/units", "单位管理"));

@@ -7,7 +7,7 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::common::{self, TestApp, expect_status, hidden, on_each_backend, tip};
+use crate::common::{self, TestApp, expect_status, on_each_backend, tip};
 
 fn chinese(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -84,12 +84,20 @@ async fn bad_public_input(app: TestApp) {
     json_error(garbled, "truncated multipart").await;
     // Past the body limit (5 × 10 MB + 1 MB): refused before it is stored.
     let big = Form::new().text("category", "conduct").text("description", "超大附件的举报描述文字。").part("attachments", Part::bytes(vec![b'a'; 52 * 1024 * 1024]).file_name("big.txt"));
-    match c.post(&url).multipart(big).send().await {
+    // A client of its own: the server answers before reading the whole body and then drops the connection.
+    match app.public().post(&url).multipart(big).send().await {
         Ok(res) => {
-            json_error(res, "oversized multipart").await;
+            let v = json_error(res, "oversized multipart").await;
+            assert_eq!(v["code"], "payload_too_large");
         }
-        // The server may stop reading and close once the limit is passed; it must not have stored anything.
-        Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect() || e.to_string().contains("connection"), "oversized upload: {e}"),
+        // The answer may also be lost in the closed connection; what matters is that nothing was stored.
+        Err(e) => assert!(e.is_request() || e.is_body(), "oversized upload: {e}"),
+    }
+
+    let big = Form::new().text("category", "conduct").text("description", "超大附件的举报描述文字。").part("attachments", Part::bytes(vec![b'a'; 52 * 1024 * 1024]).file_name("big.txt"));
+    if let Ok(res) = app.public().post(app.url("/report")).multipart(big).send().await {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        page_error(res, "oversized form").await;
     }
 
     // The HTML form answers with the form again, in Chinese, for a 10 MB text and for malformed UTF-8.
@@ -97,7 +105,8 @@ async fn bad_public_input(app: TestApp) {
     let page = page_error(c.post(app.url("/report")).multipart(form).send().await.unwrap(), "10 MB on the form").await;
     assert!(page.contains("举报内容不能超过"));
     let form = Form::new().text("category", "conduct").part("description", Part::bytes(b"\xc3\x28\xa0\xa1".to_vec()));
-    page_error(c.post(app.url("/report")).multipart(form).send().await.unwrap(), "malformed UTF-8 on the form").await;
+    let page = page_error(c.post(app.url("/report")).multipart(form).send().await.unwrap(), "malformed UTF-8 on the form").await;
+    assert!(page.contains("UTF-8"));
     assert_eq!(counts().await, before, "a refused submission left something behind");
     let attachments = app.data_files().into_iter().filter(|(p, _)| p.components().any(|c| c.as_os_str() == "attachments")).count();
     assert_eq!(attachments, 0, "a refused upload left a file behind");
@@ -112,7 +121,7 @@ async fn bad_public_input(app: TestApp) {
     json_error(c.post(&msgs).json(&json!({ "receipt": receipt, "body": "" })).send().await.unwrap(), "empty message").await;
     json_error(c.post(&msgs).json(&json!({ "receipt": receipt, "body": ten_mb() })).send().await.unwrap(), "10 MB message").await;
     let page = c.post(app.url("/lookup/reply")).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(format!("receipt={}&body=%FF%FE", receipt.replace(' ', "+"))).send().await.unwrap();
-    page_error(page, "malformed UTF-8 reply").await;
+    assert!(page_error(page, "malformed UTF-8 reply").await.contains("UTF-8"));
     let v: Value = c.post(&lookup).json(&json!({ "receipt": receipt })).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["messages"], json!([]), "no message was stored");
 
@@ -162,7 +171,6 @@ async fn forged_csrf(app: TestApp) {
     let keeper = app.login("baoguan").await;
     let auditor = app.login("shenji").await;
     let admin = app.login("admin").await;
-    let audit_rows = || async { app.store.audit_recent(1, None).await.unwrap()[0].seq };
     let clues_before = app.store.count_clues().await.unwrap();
 
     let forms: Vec<(&reqwest::Client, String, Vec<(&str, &str)>)> = vec![
@@ -208,7 +216,6 @@ async fn forged_csrf(app: TestApp) {
     assert_eq!(office.get(app.url("/clues")).send().await.unwrap().status(), StatusCode::OK);
     let res = app.browser();
     assert_eq!(app.login_with(&res, "jiwei", common::PASSWORD).await.status(), StatusCode::SEE_OTHER, "password unchanged");
-    let _ = audit_rows;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +288,7 @@ async fn bad_staff_input(app: TestApp) {
     let page = page_error(res, "10 MB summary on the page").await;
     assert!(page.contains("线索摘要不能超过"));
     let res = b.post(app.url("/clues/new")).header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(format!("csrf={csrf}&source=inspection&category=conduct&summary=%FF%FE%FD")).send().await.unwrap();
-    page_error(res, "malformed UTF-8 on the page").await;
+    assert!(page_error(res, "malformed UTF-8 on the page").await.contains("UTF-8"));
     let res = b.post(app.url("/clues/new")).form(&[("csrf", csrf.as_str()), ("source", "public_tip"), ("category", "conduct"), ("summary", "冒充群众举报")]).send().await.unwrap();
     page_error(res, "public_tip on the page").await;
     let res = b.post(app.url("/clues/new")).form(&[("csrf", csrf.as_str()), ("source", "bogus"), ("category", "conduct"), ("summary", "来源不对")]).send().await.unwrap();
@@ -295,5 +302,4 @@ async fn bad_staff_input(app: TestApp) {
     assert!(!page.contains("<img src=x") && !page.contains("<i>赵</i>"), "HTML shown unescaped");
     assert!(page.contains("&lt;img src=x") || page.contains("&#60;img src=x"));
     assert_eq!(app.store.count_clues().await.unwrap(), clues_before + 1);
-    let _ = hidden;
 }
