@@ -1,6 +1,8 @@
 //! QUALITY.md reliability 1: kill -9 the server while hundreds of concurrent submissions are in flight,
 //! restart it on the same data folder, and every receipt a client received still opens its report with its
-//! attachment; the audit chain verifies and no half-written attachment folder survives the restart.
+//! attachment; SQLite and the audit chain verify and no half-written attachment folder survives the restart.
+//! Clients the kill cut off send again with the same Idempotency-Key (reliability 3): a report that had
+//! committed answers with its original receipt, so in the end there is exactly one tip per key.
 //! Several crash/restart cycles in one run, each cutting the intake at a different moment.
 //!
 //! Clients come from many loopback addresses (127.x.y.z are all local on Linux), because the portal

@@ -618,6 +618,17 @@ impl Store {
         rows.iter().map(finding_from).collect()
     }
 
+    /// Which of these clues have already become findings (in any campaign).
+    pub async fn clues_with_findings(&self, clue_ids: &[String]) -> Result<Vec<String>> {
+        if clue_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; clue_ids.len()].join(", ");
+        let v: Vec<Value> = clue_ids.iter().map(|c| Value::from(c.as_str())).collect();
+        let rows = Sql::of(&self.db).all(&self.db, &format!("SELECT clue_id FROM findings WHERE clue_id IN ({marks})"), v).await?;
+        rows.iter().map(|r| get::<String>(r, "clue_id")).collect()
+    }
+
     /// Findings in scope counted by decision: (outcome, count), every outcome listed.
     pub async fn finding_outcomes(&self, actor: &Actor, campaign_id: &str) -> Result<Vec<(Leniency, i64)>> {
         let (w, v) = self.finding_where(actor, Some(campaign_id), &FindingFilter::default());

@@ -17,6 +17,20 @@ use store::{Actor, Store, StoreConfig, StoreError};
 struct Db {
     store: Store,
     _dir: tempfile::TempDir,
+    /// (server URL, database name) of a PostgreSQL database made for the test, dropped by `finish`.
+    pg: Option<(String, String)>,
+}
+
+impl Db {
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some((base, name)) = self.pg {
+            if let Ok(admin) = Database::connect(base.as_str()).await {
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin.close().await;
+            }
+        }
+    }
 }
 
 async fn backends() -> Vec<Db> {
@@ -27,7 +41,9 @@ async fn backends() -> Vec<Db> {
         admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
         admin.close().await.ok();
         let (head, _) = base.rsplit_once('/').expect("url has a database part");
-        v.push(open(Some(format!("{head}/{name}"))).await);
+        let mut db = open(Some(format!("{head}/{name}"))).await;
+        db.pg = Some((base.clone(), name));
+        v.push(db);
     }
     v
 }
@@ -37,7 +53,7 @@ async fn open(url: Option<String>) -> Db {
     let mut cfg = StoreConfig::new(dir.path());
     cfg.database_url = url;
     let store = Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm)).await.expect("open store");
-    Db { store, _dir: dir }
+    Db { store, _dir: dir, pg: None }
 }
 
 const CAMPAIGN: &str = "campaign-2025";
@@ -166,6 +182,7 @@ async fn every_version_is_kept_and_counts_follow() {
         assert!(e.to_string().contains("已于") && e.to_string().contains("截止"), "{e}");
         assert_eq!(store.my_self_report(&officer, CAMPAIGN).await.unwrap().unwrap().1.len(), 2);
         assert_eq!(store.audit_verify().await.unwrap().first_bad, None);
+        db.finish().await;
     }
 }
 
@@ -235,6 +252,7 @@ async fn a_finding_from_a_concluded_clue_gets_the_right_decision() {
         let view3 = store.finding_in_scope(&inspector, &fid3).await.unwrap();
         assert_eq!((view3.decision.outcome, view3.decision.because.clone()), (Leniency::Strict, vec![Reason::NoReport]));
         assert_eq!(store.audit_verify().await.unwrap().first_bad, None);
+        db.finish().await;
     }
 }
 
@@ -304,6 +322,7 @@ async fn a_ledger_row_goes_to_acceptance_through_rework() {
         assert_eq!(store.rule_in_scope(&office, &rule).await.unwrap().revision, 1);
         assert_eq!(store.rule_step(&liaison_b, &rule, RuleAction::Abolish, today(), "并入新制度").await.unwrap(), RuleState::Abolished);
         assert_eq!(store.audit_verify().await.unwrap().first_bad, None);
+        db.finish().await;
     }
 }
 
@@ -324,5 +343,6 @@ async fn overdue_rows_escalate_once() {
         let notes = store.notifications(&office, 10).await.unwrap();
         assert!(notes.iter().any(|n| n.kind == "overdue" && n.message.contains("整改时限")), "{notes:?}");
         assert!(store.rectification_items(&liaison_b, CAMPAIGN, &store::rectification::ItemFilter { overdue: true, ..Default::default() }, 0, 10).await.unwrap().0[0].overdue);
+        db.finish().await;
     }
 }

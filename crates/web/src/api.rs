@@ -434,19 +434,40 @@ fn error_codes() -> Vec<&'static str> {
     codes
 }
 
+/// Characters `domain::org::clean_text` refuses: control characters other than tab and line breaks,
+/// and the bidirectional overrides.
+const FORBIDDEN: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069";
+
+/// A text field checked by `clean_text`: trimmed, then `min..=max` characters, no forbidden characters.
+fn text(min: usize, max: usize, description: &str) -> Value {
+    let pattern = match min {
+        0 => format!("^[^{FORBIDDEN}]*$"),
+        1 => format!("^\\s*[^\\s{FORBIDDEN}](?:[^{FORBIDDEN}]*[^\\s{FORBIDDEN}])?\\s*$"),
+        n => format!("^\\s*[^\\s{FORBIDDEN}][^{FORBIDDEN}]{{{},}}[^\\s{FORBIDDEN}]\\s*$", n - 2),
+    };
+    json!({ "type": "string", "minLength": min, "maxLength": max, "pattern": pattern, "description": description })
+}
+
+/// An optional text field: absent, null or blank means "not given".
+fn optional_text(max: usize, description: &str) -> Value {
+    let mut t = text(0, max, description);
+    t["type"] = json!(["string", "null"]);
+    t
+}
+
+/// A receipt as `ReceiptCode::parse` takes it: 20 digits, with spaces, hyphens or full-width spaces between.
+const RECEIPT_PATTERN: &str = r"^\s*[ \-\u3000]*(?:[0-9][ \-\u3000]*){20}\s*$";
+
 fn tip_fields() -> serde_json::Map<String, Value> {
-    let text = |max: usize, d: &str| json!({ "type": "string", "maxLength": max, "description": d });
+    use domain::tips::{CONTACT_MAX, NAME_MAX, TIP_DESCRIPTION_MAX, TIP_DESCRIPTION_MIN, UNIT_MAX};
     let mut m = serde_json::Map::new();
-    m.insert("accused_name".into(), text(domain::tips::NAME_MAX, "被反映人姓名，可不填"));
-    m.insert("accused_unit".into(), text(domain::tips::UNIT_MAX, "被反映人单位，可不填"));
-    m.insert("accused_position".into(), text(domain::tips::UNIT_MAX, "被反映人职务，可不填"));
+    m.insert("accused_name".into(), optional_text(NAME_MAX, "被反映人姓名，可不填"));
+    m.insert("accused_unit".into(), optional_text(UNIT_MAX, "被反映人单位，可不填"));
+    m.insert("accused_position".into(), optional_text(UNIT_MAX, "被反映人职务，可不填"));
     m.insert("category".into(), json!({ "type": "string", "enum": ids(ProblemCategory::all(), ProblemCategory::as_str) }));
-    m.insert(
-        "description".into(),
-        json!({ "type": "string", "minLength": domain::tips::TIP_DESCRIPTION_MIN, "maxLength": domain::tips::TIP_DESCRIPTION_MAX, "description": "举报内容（按字符计）" }),
-    );
-    m.insert("reporter_name".into(), text(domain::tips::NAME_MAX, "举报人姓名（实名举报时填写，加密封存）"));
-    m.insert("reporter_contact".into(), text(domain::tips::CONTACT_MAX, "举报人联系方式（加密封存）"));
+    m.insert("description".into(), text(TIP_DESCRIPTION_MIN, TIP_DESCRIPTION_MAX, "举报内容（去掉首尾空白后按字符计）"));
+    m.insert("reporter_name".into(), optional_text(NAME_MAX, "举报人姓名（实名举报时填写，加密封存）"));
+    m.insert("reporter_contact".into(), optional_text(CONTACT_MAX, "举报人联系方式（加密封存）"));
     m
 }
 
@@ -498,12 +519,12 @@ pub fn openapi_document() -> Value {
         "attachments".into(),
         json!({ "type": "array", "maxItems": domain::tips::MAX_ATTACHMENTS, "items": { "type": "string", "format": "binary" }, "description": "附件，每个不超过10MB，按内容识别：JPG、PNG、PDF、docx/xlsx、纯文本" }),
     );
-    multipart_fields.insert("idempotency_key".into(), json!({ "type": "string", "maxLength": 128, "description": "同 Idempotency-Key 请求头；两者都有时以请求头为准" }));
+    multipart_fields.insert("idempotency_key".into(), json!({ "type": "string", "pattern": "^\\s*$|^[!-~]{1,128}$", "description": "同 Idempotency-Key 请求头（留空即不用）；两者都有时以请求头为准" }));
     let tip_multipart = json!({ "type": "object", "required": ["category", "description"], "properties": Value::Object(multipart_fields) });
     let idem_header = json!({
         "name": "Idempotency-Key", "in": "header", "required": false,
         "description": "1至128个可见ASCII字符。以同一键重复提交时返回第一次的查询码和编号（200），不会生成第二条举报。",
-        "schema": { "type": "string", "minLength": 1, "maxLength": 128 }
+        "schema": { "type": "string", "pattern": "^[!-~]{1,128}$" }
     });
 
     let paths = json!({
@@ -519,7 +540,7 @@ pub fn openapi_document() -> Value {
                 "responses": responses(&[
                     (201, ok("已受理：查询码只显示这一次，请妥善保存", "Receipt")),
                     (200, ok("同一 Idempotency-Key 的重复提交：返回第一次的查询码和编号", "Receipt")),
-                    (400, json!({ "description": "举报内容不符合要求：code 为 invalid 时 errors 列出每个字段的问题；格式错误时 code 为 bad_request", "content": json_content(json!({ "oneOf": [schema("ValidationErrors"), schema("Error")] })) })),
+                    (400, json!({ "description": "举报内容不符合要求：code 为 invalid 时 errors 列出每个字段的问题；格式错误时 code 为 bad_request", "content": json_content(json!({ "anyOf": [schema("ValidationErrors"), schema("Error")] })) })),
                 ], &[413, 429, 503])
             }
         },
@@ -618,6 +639,7 @@ pub fn openapi_document() -> Value {
     schemas.insert("Error".into(), json!({
         "type": "object",
         "required": ["code", "message"],
+        "additionalProperties": false,
         "properties": {
             "code": { "type": "string", "enum": error_codes() },
             "message": { "type": "string", "description": "中文说明，可直接展示" },
@@ -627,6 +649,7 @@ pub fn openapi_document() -> Value {
     schemas.insert("ValidationErrors".into(), json!({
         "type": "object",
         "required": ["code", "message", "errors"],
+        "additionalProperties": false,
         "properties": {
             "code": { "const": "invalid" },
             "message": { "type": "string", "description": "第一个问题" },
@@ -648,13 +671,13 @@ pub fn openapi_document() -> Value {
     }));
     schemas.insert("LookupRequest".into(), json!({
         "type": "object", "required": ["receipt"],
-        "properties": { "receipt": { "type": "string", "description": "20位查询码，可含空格或连字符" } }
+        "properties": { "receipt": { "type": "string", "pattern": RECEIPT_PATTERN, "description": "20位查询码，数字之间可有空格或连字符" } }
     }));
     schemas.insert("MessageRequest".into(), json!({
         "type": "object", "required": ["receipt", "body"],
         "properties": {
-            "receipt": { "type": "string" },
-            "body": { "type": "string", "minLength": 1, "maxLength": domain::tips::MESSAGE_MAX }
+            "receipt": { "type": "string", "pattern": RECEIPT_PATTERN },
+            "body": text(1, domain::tips::MESSAGE_MAX, "留言内容")
         }
     }));
     schemas.insert("Ok".into(), json!({ "type": "object", "required": ["ok"], "properties": { "ok": { "const": true } } }));
@@ -674,9 +697,9 @@ pub fn openapi_document() -> Value {
     schemas.insert("TokenRequest".into(), json!({
         "type": "object", "required": ["username", "password"],
         "properties": {
-            "username": { "type": "string", "maxLength": 64 },
-            "password": { "type": "string", "maxLength": 256 },
-            "totp": { "type": "string", "description": "6位动态口令（账号已启用时必填）" }
+            "username": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "\\S" },
+            "password": { "type": "string", "minLength": 1, "maxLength": 256 },
+            "totp": { "type": ["string", "null"], "description": "6位动态口令（账号已启用时必填）" }
         }
     }));
     schemas.insert("TokenResponse".into(), json!({
@@ -722,35 +745,51 @@ pub fn openapi_document() -> Value {
         "properties": {
             "source": { "type": "string", "enum": ClueSource::all().iter().filter(|s| **s != ClueSource::PublicTip).map(|s| s.as_str()).collect::<Vec<_>>() },
             "category": { "type": "string", "enum": ids(ProblemCategory::all(), ProblemCategory::as_str) },
-            "accused_name": { "type": "string", "maxLength": 50 },
-            "accused_unit": { "type": "string", "maxLength": 100 },
-            "accused_position": { "type": "string", "maxLength": 100 },
-            "accused_badge": { "type": "string", "maxLength": 50, "description": "被反映人警号，须在花名册中；该干警本人将看不到这条线索" },
-            "summary": { "type": "string", "minLength": 5, "maxLength": 5000 }
+            "accused_name": optional_text(50, "被反映人姓名"),
+            "accused_unit": optional_text(100, "被反映人单位"),
+            "accused_position": optional_text(100, "被反映人职务"),
+            "accused_badge": optional_text(50, "被反映人警号，须在花名册中；该干警本人将看不到这条线索"),
+            "summary": text(5, 5000, "线索摘要")
         }
     }));
     schemas.insert("Created".into(), json!({
         "type": "object", "required": ["id", "number"],
         "properties": { "id": { "type": "string" }, "number": { "type": "string" } }
     }));
+    // Which fields each action needs, as `clues::step_input` and `Store::clue_step` check them.
+    let needs = |action: &str, field: &str, s: Value| {
+        json!({ "if": { "properties": { "action": { "const": action } } }, "then": { "required": [field], "properties": { field: s } } })
+    };
+    let methods = json!({ "type": "string", "enum": ids(DisposalMethod::all(), DisposalMethod::as_str) });
+    let conclusions = json!({ "type": "string", "enum": ids(Conclusion::all(), Conclusion::as_str) });
+    let outcomes = json!({ "type": "string", "enum": ids(Outcome::all(), Outcome::as_str) });
     schemas.insert("StepRequest".into(), json!({
         "type": "object", "required": ["action"],
         "properties": {
             "action": { "type": "string", "enum": step_names },
-            "unit_id": { "type": "string", "description": "assign：承办单位 id（须在本人数据范围内）" },
-            "method": { "type": "string", "enum": ids(DisposalMethod::all(), DisposalMethod::as_str), "description": "dispose：处置方式" },
-            "conclusion": { "type": "string", "enum": ids(Conclusion::all(), Conclusion::as_str), "description": "conclude：核查结论" },
-            "outcome": { "type": "string", "enum": ids(Outcome::all(), Outcome::as_str), "description": "handle：处理结果（结论为不属实时只能为 none）" },
-            "note": { "type": "string", "maxLength": 5000, "description": "办理意见；verify 时为核查情况，必填" },
-            "feedback": { "type": "string", "maxLength": 5000, "description": "close：向举报人反馈的办理结果（群众举报的线索必填）" }
-        }
+            "unit_id": { "type": ["string", "null"], "description": "assign：承办单位 id（须在本人数据范围内）" },
+            "method": { "type": ["string", "null"], "description": "dispose：处置方式" },
+            "conclusion": { "type": ["string", "null"], "description": "conclude：核查结论" },
+            "outcome": { "type": ["string", "null"], "description": "handle：处理结果（结论为不属实时只能为 none）" },
+            "note": optional_text(5000, "办理意见；verify 时为核查情况，必填"),
+            "feedback": optional_text(5000, "close：向举报人反馈的办理结果（群众举报的线索必填，不少于5个字）")
+        },
+        "allOf": [
+            needs("assign", "unit_id", json!({ "type": "string" })),
+            needs("dispose", "method", methods),
+            needs("verify", "note", text(5, 5000, "核查情况")),
+            needs("conclude", "conclusion", conclusions),
+            needs("handle", "outcome", outcomes)
+        ]
     }));
     schemas.insert("SuperviseRequest".into(), json!({
         "type": "object", "required": ["on"],
         "properties": {
             "on": { "type": "boolean" },
-            "note": { "type": "string", "maxLength": 1000, "description": "督办要求（列为督办时必填）" }
-        }
+            "note": optional_text(1000, "督办要求（列为督办时必填）")
+        },
+        "if": { "properties": { "on": { "const": true } } },
+        "then": { "required": ["note"], "properties": { "note": text(1, 1000, "督办要求") } }
     }));
     schemas.insert("TipContent".into(), json!({
         "type": "object",

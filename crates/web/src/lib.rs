@@ -13,7 +13,10 @@ pub mod dashboard;
 pub mod error;
 pub mod org;
 pub mod portal;
+pub mod rectification;
+pub mod selfcheck;
 pub mod settings;
+pub mod study;
 pub mod tips;
 pub mod view;
 
@@ -118,9 +121,12 @@ pub fn router(state: AppState) -> Router {
         .merge(clues::routes())
         .merge(campaign::routes())
         .merge(tips::routes())
+        .merge(selfcheck::routes())
+        .merge(rectification::routes())
         .merge(org::routes())
         .merge(audit::routes())
         .merge(settings::routes())
+        .merge(study::routes())
         .merge(api::routes())
         .merge(assets::routes())
         .fallback(error::not_found)

@@ -38,6 +38,19 @@ impl Nav {
         if r.can(Permission::DecideUnseal) || r.can(Permission::RequestUnseal) {
             links.push(("/unseal", "身份启封"));
         }
+        if r.can(Permission::FileSelfReport) {
+            links.push(("/selfcheck", "自查报告"));
+        }
+        if r.can(Permission::ViewSelfReports) {
+            links.push(("/selfcheck/stats", "自查统计"));
+        }
+        if r.can(Permission::ViewFindings) {
+            links.push(("/selfcheck/findings", "查实问题"));
+        }
+        if r.can(Permission::ViewLedger) {
+            links.push(("/rectification", "整改台账"));
+            links.push(("/rectification/rules", "建章立制"));
+        }
         if r.can(Permission::ViewRoster) {
             links.push(("/org/officers", "干警花名册"));
         }
@@ -53,6 +66,23 @@ impl Nav {
         }
         if r.can(Permission::ReadAudit) {
             links.push(("/audit", "审计日志"));
+        }
+        if r.can(Permission::TakeStudy) {
+            links.push(("/study/me", "我的学习"));
+            links.push(("/study/signin", "学习签到"));
+        }
+        if r.can(Permission::ManageStudy) {
+            links.push(("/study/activities", "学习活动"));
+            links.push(("/study/questions", "题库"));
+        }
+        if r.can(Permission::ManageStudy) || r.can(Permission::TakeStudy) {
+            links.push(("/study/tests", "在线测试"));
+        }
+        if r.can(Permission::ReviewEssays) || r.can(Permission::TakeStudy) {
+            links.push(("/study/essays", "体会文章"));
+        }
+        if r.can(Permission::ViewStudyProgress) {
+            links.push(("/study/completion", "学习完成情况"));
         }
         links.push(("/account", "我的账号"));
         Nav { user: actor.display_name.clone(), role_label: r.label(), unit: actor.unit_name.clone(), csrf: csrf.to_string(), links, active }

@@ -9,8 +9,8 @@ pub mod responsibility;
 pub mod tasks;
 
 use domain::campaign::{
-    CampaignTemplate, Checklist, Count, ExitCriteria, PhaseAction, PhaseMove, PhaseSpec, PhaseState, UnitFacts,
-    campaign_complete, evaluate, next_phase,
+    CampaignTemplate, Checklist, Count, ExitCriteria, PhaseAction, PhaseMove, PhaseSpec,
+    PhaseState, UnitFacts, campaign_complete, evaluate, next_phase,
 };
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
@@ -103,7 +103,10 @@ impl Campaign {
     }
 
     pub fn phase_name(&self, seq: usize) -> &str {
-        self.phases.get(seq).map(|p| p.name.as_str()).unwrap_or("未知阶段")
+        self.phases
+            .get(seq)
+            .map(|p| p.name.as_str())
+            .unwrap_or("未知阶段")
     }
 }
 
@@ -183,7 +186,12 @@ fn day(d: chrono::NaiveDate) -> String {
 
 /// The ids on the actor's path from the root down to their own unit.
 fn ancestors(actor: &Actor) -> Vec<String> {
-    actor.unit_path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    actor
+        .unit_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A campaign is visible to whoever has its unit in scope, and to every unit it covers (a liaison
@@ -207,7 +215,8 @@ fn phase_from(r: &QueryResult) -> Result<Phase> {
         name: get(r, "name")?,
         starts_on: get(r, "starts_on")?,
         ends_on: get(r, "ends_on")?,
-        criteria: serde_json::from_str(&criteria).map_err(|e| StoreError::Integrity(format!("phase criteria: {e}")))?,
+        criteria: serde_json::from_str(&criteria)
+            .map_err(|e| StoreError::Integrity(format!("phase criteria: {e}")))?,
     })
 }
 
@@ -232,30 +241,67 @@ impl Store {
         for (seq, p) in n.phases.iter().enumerate() {
             insert_phase(&txn, &id, seq, p).await?;
         }
-        let detail = format!("{}：{}", n.template.label(), n.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("→"));
-        append(&txn, &self.audit_key(), &actor.audit(), "campaign.create", &format!("campaign:{id}"), &detail).await?;
+        let detail = format!(
+            "{}：{}",
+            n.template.label(),
+            n.phases
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("→")
+        );
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "campaign.create",
+            &format!("campaign:{id}"),
+            &detail,
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
 
     /// Changes one phase's window and criteria. Its neighbours' windows must still fit around it.
-    pub async fn set_phase(&self, actor: &Actor, campaign_id: &str, seq: usize, p: &PhaseSpec) -> Result<()> {
+    pub async fn set_phase(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        seq: usize,
+        p: &PhaseSpec,
+    ) -> Result<()> {
         let c = self.campaign_in_scope(actor, campaign_id).await?;
         if !actor.covers_path(&c.unit_path) {
             return Err(StoreError::Forbidden);
         }
-        let Some(old) = c.phases.get(seq) else { return Err(StoreError::NotFound) };
+        let Some(old) = c.phases.get(seq) else {
+            return Err(StoreError::NotFound);
+        };
         if let Some(prev) = seq.checked_sub(1).and_then(|i| c.phases.get(i)) {
             if day(p.starts) < prev.ends_on {
-                return Err(StoreError::invalid("phases", format!("开始日期（{}）不能早于上一阶段「{}」的结束日期（{}）", p.starts, prev.name, prev.ends_on)));
+                return Err(StoreError::invalid(
+                    "phases",
+                    format!(
+                        "开始日期（{}）不能早于上一阶段「{}」的结束日期（{}）",
+                        p.starts, prev.name, prev.ends_on
+                    ),
+                ));
             }
         }
         if let Some(next) = c.phases.get(seq + 1) {
             if day(p.ends) > next.starts_on {
-                return Err(StoreError::invalid("phases", format!("结束日期（{}）不能晚于下一阶段「{}」的开始日期（{}）", p.ends, next.name, next.starts_on)));
+                return Err(StoreError::invalid(
+                    "phases",
+                    format!(
+                        "结束日期（{}）不能晚于下一阶段「{}」的开始日期（{}）",
+                        p.ends, next.name, next.starts_on
+                    ),
+                ));
             }
         }
-        let criteria = serde_json::to_string(&p.criteria).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let criteria =
+            serde_json::to_string(&p.criteria).map_err(|e| StoreError::Integrity(e.to_string()))?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
@@ -265,18 +311,42 @@ impl Store {
             vals![day(p.starts), day(p.ends), criteria.as_str(), campaign_id, seq as i32],
         )
         .await?;
-        sql.exec(&txn, "UPDATE campaigns SET updated_at = ? WHERE id = ?", vals![now_ms(), campaign_id]).await?;
+        sql.exec(
+            &txn,
+            "UPDATE campaigns SET updated_at = ? WHERE id = ?",
+            vals![now_ms(), campaign_id],
+        )
+        .await?;
         let detail = format!("{}：{} 至 {}，{}", old.name, p.starts, p.ends, criteria);
-        append(&txn, &self.audit_key(), &actor.audit(), "campaign.phase", &format!("campaign:{campaign_id}"), &detail).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "campaign.phase",
+            &format!("campaign:{campaign_id}"),
+            &detail,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Campaigns the actor may see, newest first.
-    pub async fn campaigns(&self, actor: &Actor, offset: u64, limit: u64) -> Result<(Vec<CampaignSummary>, i64)> {
+    pub async fn campaigns(
+        &self,
+        actor: &Actor,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<CampaignSummary>, i64)> {
         let (w, mut v) = visible(actor);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM campaigns c WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM campaigns c WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql
@@ -349,17 +419,29 @@ impl Store {
     /// A unit that is both in the campaign and in the actor's scope; `NotFound` otherwise.
     pub async fn campaign_unit(&self, actor: &Actor, c: &Campaign, unit_id: &str) -> Result<Unit> {
         let u = self.unit_in_scope(actor, unit_id).await?;
-        if u.path.starts_with(&c.unit_path) { Ok(u) } else { Err(StoreError::NotFound) }
+        if u.path.starts_with(&c.unit_path) {
+            Ok(u)
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     /// The unit's phase state and since when; the first phase since the campaign began when it never moved.
-    async fn phase_state_in<C: ConnectionTrait>(&self, c: &C, campaign: &Campaign, unit_id: &str) -> Result<(PhaseState, i64)> {
+    async fn phase_state_in<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        campaign: &Campaign,
+        unit_id: &str,
+    ) -> Result<(PhaseState, i64)> {
         let r = Sql::of(c)
             .one(c, "SELECT phase_seq, completed, since FROM unit_phases WHERE campaign_id = ? AND unit_id = ?", vals![campaign.id.as_str(), unit_id])
             .await?;
         Ok(match r {
             Some(r) => (
-                PhaseState { phase: get::<i32>(&r, "phase_seq")?.max(0) as usize, completed: get::<i32>(&r, "completed")? != 0 },
+                PhaseState {
+                    phase: get::<i32>(&r, "phase_seq")?.max(0) as usize,
+                    completed: get::<i32>(&r, "completed")? != 0,
+                },
                 get(&r, "since")?,
             ),
             None => (PhaseState::start(), campaign.created_at),
@@ -367,9 +449,16 @@ impl Store {
     }
 
     /// Reads, for one unit, only the facts the phase's criteria ask about.
-    pub async fn unit_facts(&self, campaign: &Campaign, unit_id: &str, seq: usize) -> Result<UnitFacts> {
+    pub async fn unit_facts(
+        &self,
+        campaign: &Campaign,
+        unit_id: &str,
+        seq: usize,
+    ) -> Result<UnitFacts> {
         let mut f = UnitFacts::default();
-        let Some(phase) = campaign.phases.get(seq) else { return Ok(f) };
+        let Some(phase) = campaign.phases.get(seq) else {
+            return Ok(f);
+        };
         let k = &phase.criteria;
         if k.study_rate.is_some() {
             let (done, of) = self.study_completion(&campaign.id, unit_id).await?;
@@ -393,17 +482,33 @@ impl Store {
     }
 
     /// The checklist of the phase a unit is in; empty once it completed them all.
-    async fn checklist_for(&self, campaign: &Campaign, unit_id: &str, state: PhaseState) -> Result<(UnitFacts, Checklist)> {
+    async fn checklist_for(
+        &self,
+        campaign: &Campaign,
+        unit_id: &str,
+        state: PhaseState,
+    ) -> Result<(UnitFacts, Checklist)> {
         if state.completed {
             return Ok((UnitFacts::default(), Checklist::default()));
         }
         let facts = self.unit_facts(campaign, unit_id, state.phase).await?;
-        let criteria = campaign.phases.get(state.phase).map(|p| p.criteria).unwrap_or_default();
+        let criteria = campaign
+            .phases
+            .get(state.phase)
+            .map(|p| p.criteria)
+            .unwrap_or_default();
         Ok((facts, evaluate(&criteria, &facts)))
     }
 
     /// Every unit of the campaign in the actor's scope, a page at a time, with its phase and what blocks it.
-    pub async fn phase_board(&self, actor: &Actor, campaign: &Campaign, f: &BoardFilter, offset: u64, limit: u64) -> Result<(Vec<BoardRow>, i64)> {
+    pub async fn phase_board(
+        &self,
+        actor: &Actor,
+        campaign: &Campaign,
+        f: &BoardFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<BoardRow>, i64)> {
         let (scope, sv) = actor.scope_condition("u.id");
         let mut v = vals![campaign.id.as_str(), format!("{}%", campaign.unit_path)];
         v.extend(sv);
@@ -412,12 +517,23 @@ impl Store {
             w.push_str(" AND up.completed = 1");
         } else if let Some(p) = f.phase {
             // A unit without a row is in the first phase.
-            w.push_str(if p == 0 { " AND COALESCE(up.phase_seq, 0) = ? AND COALESCE(up.completed, 0) = 0" } else { " AND up.phase_seq = ? AND up.completed = 0" });
+            w.push_str(if p == 0 {
+                " AND COALESCE(up.phase_seq, 0) = ? AND COALESCE(up.completed, 0) = 0"
+            } else {
+                " AND up.phase_seq = ? AND up.completed = 0"
+            });
             v.push(Value::from(p as i32));
         }
-        let from = "FROM units u LEFT JOIN unit_phases up ON up.unit_id = u.id AND up.campaign_id = ?";
+        let from =
+            "FROM units u LEFT JOIN unit_phases up ON up.unit_id = u.id AND up.campaign_id = ?";
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) {from} WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) {from} WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql
@@ -429,16 +545,26 @@ impl Store {
             let unit_id: String = get(r, "id")?;
             let path: String = get(r, "path")?;
             let state = match get::<Option<i32>>(r, "phase_seq")? {
-                Some(p) => PhaseState { phase: p.max(0) as usize, completed: get::<Option<i32>>(r, "completed")?.unwrap_or(0) != 0 },
+                Some(p) => PhaseState {
+                    phase: p.max(0) as usize,
+                    completed: get::<Option<i32>>(r, "completed")?.unwrap_or(0) != 0,
+                },
                 None => PhaseState::start(),
             };
             let since = get::<Option<i64>>(r, "since")?.unwrap_or(campaign.created_at);
             let (_, checklist) = self.checklist_for(campaign, &unit_id, state).await?;
-            let past_window = !state.completed && campaign.phases.get(state.phase).is_some_and(|p| p.ends_on < t);
+            let past_window = !state.completed
+                && campaign
+                    .phases
+                    .get(state.phase)
+                    .is_some_and(|p| p.ends_on < t);
             out.push(BoardRow {
                 unit_code: get(r, "code")?,
                 unit_name: get(r, "name")?,
-                depth: path.matches('/').count().saturating_sub(campaign.unit_path.matches('/').count()),
+                depth: path
+                    .matches('/')
+                    .count()
+                    .saturating_sub(campaign.unit_path.matches('/').count()),
                 phase_name: campaign.phase_name(state.phase).to_string(),
                 unit_id,
                 state,
@@ -472,13 +598,22 @@ impl Store {
             let p = r.try_get_by_index::<Option<i32>>(0)?.unwrap_or(0).max(0) as usize;
             let done = r.try_get_by_index::<Option<i32>>(1)?.unwrap_or(0) != 0;
             let n = r.try_get_by_index::<Option<i64>>(2)?.unwrap_or(0);
-            counts[if done { last } else { p.min(last.saturating_sub(1)) }] += n;
+            counts[if done {
+                last
+            } else {
+                p.min(last.saturating_sub(1))
+            }] += n;
         }
         Ok(counts)
     }
 
     /// One unit's page. `NotFound` when the unit is outside the campaign or the actor's scope.
-    pub async fn unit_phase(&self, actor: &Actor, campaign: &Campaign, unit_id: &str) -> Result<UnitPhaseView> {
+    pub async fn unit_phase(
+        &self,
+        actor: &Actor,
+        campaign: &Campaign,
+        unit_id: &str,
+    ) -> Result<UnitPhaseView> {
         let unit = self.campaign_unit(actor, campaign, unit_id).await?;
         let (state, since) = self.phase_state_in(&self.db, campaign, unit_id).await?;
         let (facts, checklist) = self.checklist_for(campaign, unit_id, state).await?;
@@ -498,31 +633,54 @@ impl Store {
                     to_seq: get::<i32>(r, "to_seq")?.max(0) as usize,
                     completed: get::<i32>(r, "completed")? != 0,
                     note: get(r, "note")?,
-                    checklist: serde_json::from_str(&get::<String>(r, "checklist")?).unwrap_or_default(),
+                    checklist: serde_json::from_str(&get::<String>(r, "checklist")?)
+                        .unwrap_or_default(),
                     actor_name: get(r, "actor_name")?,
                     created_at: get(r, "created_at")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let past_window = !state.completed && campaign.phases.get(state.phase).is_some_and(|p| p.ends_on < day(today()));
-        Ok(UnitPhaseView { unit, state, since, facts, checklist, past_window, history })
+        let past_window = !state.completed
+            && campaign
+                .phases
+                .get(state.phase)
+                .is_some_and(|p| p.ends_on < day(today()));
+        Ok(UnitPhaseView {
+            unit,
+            state,
+            since,
+            facts,
+            checklist,
+            past_window,
+            history,
+        })
     }
 
     /// Moves a unit on, on an override, or back (返工): the state machine decides from the checklist read
     /// now; the new state, the history entry (with the checklist as it stood) and the audit row are written
     /// in one transaction. Returns the move with its explanation.
-    pub async fn move_unit(&self, actor: &Actor, campaign_id: &str, unit_id: &str, step: &PhaseStep) -> Result<PhaseMove> {
+    pub async fn move_unit(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: &str,
+        step: &PhaseStep,
+    ) -> Result<PhaseMove> {
         let campaign = self.campaign_in_scope(actor, campaign_id).await?;
         let unit = self.campaign_unit(actor, &campaign, unit_id).await?;
         let (from, _) = self.phase_state_in(&self.db, &campaign, unit_id).await?;
         let (_, checklist) = self.checklist_for(&campaign, unit_id, from).await?;
         let action = match step {
             PhaseStep::Advance => PhaseAction::Advance(&checklist),
-            PhaseStep::Override { reason } => PhaseAction::Override { checklist: &checklist, reason },
+            PhaseStep::Override { reason } => PhaseAction::Override {
+                checklist: &checklist,
+                reason,
+            },
             PhaseStep::Rework { to, reasons } => PhaseAction::Rework { to: *to, reasons },
         };
         let mv = next_phase(&campaign.phase_names(), from, &action)?;
-        let checklist_json = serde_json::to_string(&checklist).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let checklist_json =
+            serde_json::to_string(&checklist).map_err(|e| StoreError::Integrity(e.to_string()))?;
         let note = mv.because.join("\n");
         let now = now_ms();
         let _w = self.write_lock.lock().await;
@@ -544,7 +702,9 @@ impl Store {
             )
             .await?;
         if n != 1 {
-            return Err(StoreError::Conflict("本单位的阶段状态已被他人更新，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "本单位的阶段状态已被他人更新，请刷新后重试".into(),
+            ));
         }
         sql.exec(
             &txn,
@@ -556,7 +716,13 @@ impl Store {
         )
         .await?;
         // The campaign is complete when every unit it covers has completed its last phase.
-        let units = sql.scalar(&txn, "SELECT COUNT(*) FROM units WHERE path LIKE ?", vals![format!("{}%", campaign.unit_path)]).await?;
+        let units = sql
+            .scalar(
+                &txn,
+                "SELECT COUNT(*) FROM units WHERE path LIKE ?",
+                vals![format!("{}%", campaign.unit_path)],
+            )
+            .await?;
         let done = sql
             .scalar(
                 &txn,
@@ -564,16 +730,39 @@ impl Store {
                 vals![campaign_id, format!("{}%", campaign.unit_path)],
             )
             .await?;
-        let status = if campaign_complete(units, done) { "completed" } else { "active" };
-        sql.exec(&txn, "UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?", vals![status, now, campaign_id]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), &format!("campaign.{}", action.code()), &format!("campaign:{campaign_id}/unit:{}", unit.code), &note).await?;
+        let status = if campaign_complete(units, done) {
+            "completed"
+        } else {
+            "active"
+        };
+        sql.exec(
+            &txn,
+            "UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?",
+            vals![status, now, campaign_id],
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            &format!("campaign.{}", action.code()),
+            &format!("campaign:{campaign_id}/unit:{}", unit.code),
+            &note,
+        )
+        .await?;
         txn.commit().await?;
         Ok(mv)
     }
 }
 
-async fn insert_phase<C: ConnectionTrait>(c: &C, campaign_id: &str, seq: usize, p: &PhaseSpec) -> Result<()> {
-    let criteria = serde_json::to_string(&p.criteria).map_err(|e| StoreError::Integrity(e.to_string()))?;
+async fn insert_phase<C: ConnectionTrait>(
+    c: &C,
+    campaign_id: &str,
+    seq: usize,
+    p: &PhaseSpec,
+) -> Result<()> {
+    let criteria =
+        serde_json::to_string(&p.criteria).map_err(|e| StoreError::Integrity(e.to_string()))?;
     Sql::of(c)
         .exec(
             c,

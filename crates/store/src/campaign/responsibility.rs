@@ -34,7 +34,10 @@ impl UnitResponsibility {
 }
 
 fn order(level: ResponsibilityLevel) -> usize {
-    ResponsibilityLevel::all().iter().position(|l| *l == level).unwrap_or(usize::MAX)
+    ResponsibilityLevel::all()
+        .iter()
+        .position(|l| *l == level)
+        .unwrap_or(usize::MAX)
 }
 
 impl Store {
@@ -42,17 +45,32 @@ impl Store {
     /// "第一责任人"; name; position), in the order 主体责任、第一责任人、直接责任、监督责任. For ledgers
     /// that show every row's responsible people; the caller has already checked the unit is in scope.
     pub async fn responsibility(&self, unit_id: &str) -> Result<Vec<(String, String, String)>> {
-        Ok(self.holders(unit_id).await?.into_iter().map(|h| (h.level.label().to_string(), h.name, h.position)).collect())
+        Ok(self
+            .holders(unit_id)
+            .await?
+            .into_iter()
+            .map(|h| (h.level.label().to_string(), h.name, h.position))
+            .collect())
     }
 
     /// The unit's holders, typed.
     pub async fn holders(&self, unit_id: &str) -> Result<Vec<Holder>> {
-        let rows = Sql::of(&self.db).all(&self.db, "SELECT level, name, position FROM responsibilities WHERE unit_id = ?", vals![unit_id]).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                "SELECT level, name, position FROM responsibilities WHERE unit_id = ?",
+                vals![unit_id],
+            )
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             // A level this binary does not know is skipped rather than failing the ledger page.
             if let Ok(level) = ResponsibilityLevel::parse(&get::<String>(r, "level")?) {
-                out.push(Holder { level, name: get(r, "name")?, position: get(r, "position")? });
+                out.push(Holder {
+                    level,
+                    name: get(r, "name")?,
+                    position: get(r, "position")?,
+                });
             }
         }
         out.sort_by_key(|h| order(h.level));
@@ -60,10 +78,21 @@ impl Store {
     }
 
     /// Units in the actor's scope with their holders, a page at a time, in tree order.
-    pub async fn responsibility_matrix(&self, actor: &Actor, offset: u64, limit: u64) -> Result<(Vec<UnitResponsibility>, i64)> {
+    pub async fn responsibility_matrix(
+        &self,
+        actor: &Actor,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<UnitResponsibility>, i64)> {
         let (scope, mut v) = actor.scope_condition("u.id");
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM units u WHERE {scope}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM units u WHERE {scope}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let units = sql.all(&self.db, &format!("SELECT u.id, u.name, u.path FROM units u WHERE {scope} ORDER BY u.path LIMIT ? OFFSET ?"), v).await?;
@@ -84,7 +113,12 @@ impl Store {
 
     /// Replaces a unit's four holders at once; a level given an empty name is cleared. The unit must be in
     /// the actor's scope (`NotFound` otherwise). Names are checked with `domain::campaign::check_holder`.
-    pub async fn set_responsibility(&self, actor: &Actor, unit_id: &str, holders: &[Holder]) -> Result<()> {
+    pub async fn set_responsibility(
+        &self,
+        actor: &Actor,
+        unit_id: &str,
+        holders: &[Holder],
+    ) -> Result<()> {
         let unit = self.unit_in_scope(actor, unit_id).await?;
         let mut clean = Vec::new();
         for h in holders {
@@ -92,13 +126,22 @@ impl Store {
                 continue;
             }
             let (name, position) = domain::campaign::check_holder(&h.name, &h.position)?;
-            clean.push(Holder { level: h.level, name, position });
+            clean.push(Holder {
+                level: h.level,
+                name,
+                position,
+            });
         }
         let now = now_ms();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "DELETE FROM responsibilities WHERE unit_id = ?", vals![unit_id]).await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM responsibilities WHERE unit_id = ?",
+            vals![unit_id],
+        )
+        .await?;
         for h in &clean {
             sql.exec(
                 &txn,
@@ -107,8 +150,20 @@ impl Store {
             )
             .await?;
         }
-        let detail = clean.iter().map(|h| format!("{}={}", h.level.as_str(), h.name)).collect::<Vec<_>>().join("; ");
-        append(&txn, &self.audit_key(), &actor.audit(), "responsibility.set", &format!("unit:{}", unit.code), &detail).await?;
+        let detail = clean
+            .iter()
+            .map(|h| format!("{}={}", h.level.as_str(), h.name))
+            .collect::<Vec<_>>()
+            .join("; ");
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "responsibility.set",
+            &format!("unit:{}", unit.code),
+            &detail,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

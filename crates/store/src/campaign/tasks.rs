@@ -8,7 +8,10 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use domain::campaign::{Count, TaskAction, TaskNotice, TaskState, ValidTask, may_issue_to, next_task, task_notice, task_overdue};
+use domain::campaign::{
+    Count, TaskAction, TaskNotice, TaskState, ValidTask, may_issue_to, next_task, task_notice,
+    task_overdue,
+};
 use domain::tips::AttachmentKind;
 use sea_orm::{QueryResult, TransactionTrait, Value};
 use serde::Serialize;
@@ -155,7 +158,8 @@ const ROW_FROM: &str = "FROM task_targets t JOIN tasks k ON k.id = t.task_id JOI
 fn row_from(r: &QueryResult, t: NaiveDate) -> Result<TaskRow> {
     let state = TaskState::parse(&get::<String>(r, "state")?)?;
     let deadline: String = get(r, "deadline")?;
-    let overdue = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d").is_ok_and(|d| task_overdue(state, d, t));
+    let overdue =
+        NaiveDate::parse_from_str(&deadline, "%Y-%m-%d").is_ok_and(|d| task_overdue(state, d, t));
     Ok(TaskRow {
         target_id: get(r, "target_id")?,
         task_id: get(r, "task_id")?,
@@ -185,7 +189,10 @@ impl Store {
     fn task_where(&self, actor: &Actor, f: &TaskFilter) -> (String, Vec<Value>) {
         let (w, mut v) = match f.tab {
             TaskTab::Todo => ("t.unit_id = ?".to_string(), vals![actor.unit_id.as_str()]),
-            TaskTab::Issued => ("k.issuer_unit_id = ?".to_string(), vals![actor.unit_id.as_str()]),
+            TaskTab::Issued => (
+                "k.issuer_unit_id = ?".to_string(),
+                vals![actor.unit_id.as_str()],
+            ),
             TaskTab::All => {
                 let (a, mut v) = actor.scope_condition("t.unit_id");
                 let (b, vb) = actor.scope_condition("k.issuer_unit_id");
@@ -215,23 +222,52 @@ impl Store {
     }
 
     /// One page of task copies, nearest deadline first.
-    pub async fn tasks(&self, actor: &Actor, f: &TaskFilter, offset: u64, limit: u64) -> Result<(Vec<TaskRow>, i64)> {
+    pub async fn tasks(
+        &self,
+        actor: &Actor,
+        f: &TaskFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<TaskRow>, i64)> {
         let (w, mut v) = self.task_where(actor, f);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) {ROW_FROM} WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) {ROW_FROM} WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql.all(&self.db, &format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE {w} ORDER BY k.deadline, k.number, u.path LIMIT ? OFFSET ?"), v).await?;
         let t = today();
-        Ok((rows.iter().map(|r| row_from(r, t)).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter().map(|r| row_from(r, t)).collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// The page of matching copies after `after` (by id), for exports that walk everything.
-    pub async fn tasks_after(&self, actor: &Actor, f: &TaskFilter, after: &str, limit: u64) -> Result<Vec<TaskRow>> {
+    pub async fn tasks_after(
+        &self,
+        actor: &Actor,
+        f: &TaskFilter,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<TaskRow>> {
         let (w, mut v) = self.task_where(actor, f);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
-        let rows = Sql::of(&self.db).all(&self.db, &format!("SELECT {ROW_COLUMNS} {ROW_FROM} WHERE {w} AND t.id > ? ORDER BY t.id LIMIT ?"), v).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                &format!(
+                    "SELECT {ROW_COLUMNS} {ROW_FROM} WHERE {w} AND t.id > ? ORDER BY t.id LIMIT ?"
+                ),
+                v,
+            )
+            .await?;
         let t = today();
         rows.iter().map(|r| row_from(r, t)).collect()
     }
@@ -244,11 +280,19 @@ impl Store {
         for id in &n.unit_ids {
             let u = match self.unit_in_scope(actor, id).await {
                 Ok(u) => u,
-                Err(StoreError::NotFound) => return Err(StoreError::invalid("units", "所选单位不在您的权限范围内")),
+                Err(StoreError::NotFound) => {
+                    return Err(StoreError::invalid("units", "所选单位不在您的权限范围内"));
+                }
                 Err(e) => return Err(e),
             };
             if !may_issue_to(office, &actor.unit_path, &u.path, true) {
-                return Err(StoreError::invalid("units", format!("只能向本单位的下级单位下发任务（「{}」不是下级单位）", u.name)));
+                return Err(StoreError::invalid(
+                    "units",
+                    format!(
+                        "只能向本单位的下级单位下发任务（「{}」不是下级单位）",
+                        u.name
+                    ),
+                ));
             }
             if !units.iter().any(|x: &crate::org::Unit| x.id == u.id) {
                 units.push(u);
@@ -259,16 +303,24 @@ impl Store {
         }
         let mut phase_seq = None;
         if let Some(cid) = &n.campaign_id {
-            let c = self.campaign_in_scope(actor, cid).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::invalid("phase", "所选整顿活动不存在"),
-                other => other,
-            })?;
-            let seq = n.phase_seq.ok_or_else(|| StoreError::invalid("phase", "请选择任务所属阶段"))?;
+            let c = self
+                .campaign_in_scope(actor, cid)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => StoreError::invalid("phase", "所选整顿活动不存在"),
+                    other => other,
+                })?;
+            let seq = n
+                .phase_seq
+                .ok_or_else(|| StoreError::invalid("phase", "请选择任务所属阶段"))?;
             if seq >= c.phases.len() {
                 return Err(StoreError::invalid("phase", "所选阶段不存在"));
             }
             if let Some(u) = units.iter().find(|u| !u.path.starts_with(&c.unit_path)) {
-                return Err(StoreError::invalid("units", format!("「{}」不在整顿活动「{}」的范围内", u.name, c.name)));
+                return Err(StoreError::invalid(
+                    "units",
+                    format!("「{}」不在整顿活动「{}」的范围内", u.name, c.name),
+                ));
             }
             phase_seq = Some(seq as i32);
         }
@@ -297,10 +349,33 @@ impl Store {
             )
             .await?;
             let note = format!("{}下发，完成时限 {}", actor.unit_name, t.deadline);
-            insert_event(&sql, &txn, &target, "issue", None, TaskState::Issued, &note, actor, now).await?;
+            insert_event(
+                &sql,
+                &txn,
+                &target,
+                "issue",
+                None,
+                TaskState::Issued,
+                &note,
+                actor,
+                now,
+            )
+            .await?;
         }
-        let names = units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、");
-        append(&txn, &self.audit_key(), &actor.audit(), "task.issue", &format!("task:{number}"), &format!("to {names}")).await?;
+        let names = units
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、");
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "task.issue",
+            &format!("task:{number}"),
+            &format!("to {names}"),
+        )
+        .await?;
         txn.commit().await?;
         Ok((id, number))
     }
@@ -328,7 +403,12 @@ impl Store {
             }
             let tr = row_from(row, t)?;
             let events = self.task_events(&tr.target_id).await?;
-            targets.push(TargetView { row: tr, events, as_issuer, as_target });
+            targets.push(TargetView {
+                row: tr,
+                events,
+                as_issuer,
+                as_target,
+            });
         }
         if targets.is_empty() {
             return Err(StoreError::NotFound);
@@ -337,9 +417,24 @@ impl Store {
         let phase_seq = get::<Option<i32>>(&r, "phase_seq")?.map(|s| s.max(0) as usize);
         let (campaign_name, phase_name) = match &campaign_id {
             Some(cid) => {
-                let c = sql.one(&self.db, "SELECT name FROM campaigns WHERE id = ?", vals![cid.as_str()]).await?;
-                let p = sql.one(&self.db, "SELECT name FROM campaign_phases WHERE campaign_id = ? AND seq = ?", vals![cid.as_str(), phase_seq.unwrap_or(0) as i32]).await?;
-                (c.map(|c| get::<String>(&c, "name")).transpose()?, p.map(|p| get::<String>(&p, "name")).transpose()?)
+                let c = sql
+                    .one(
+                        &self.db,
+                        "SELECT name FROM campaigns WHERE id = ?",
+                        vals![cid.as_str()],
+                    )
+                    .await?;
+                let p = sql
+                    .one(
+                        &self.db,
+                        "SELECT name FROM campaign_phases WHERE campaign_id = ? AND seq = ?",
+                        vals![cid.as_str(), phase_seq.unwrap_or(0) as i32],
+                    )
+                    .await?;
+                (
+                    c.map(|c| get::<String>(&c, "name")).transpose()?,
+                    p.map(|p| get::<String>(&p, "name")).transpose()?,
+                )
             }
             None => (None, None),
         };
@@ -366,7 +461,15 @@ impl Store {
         let files = sql.all(&self.db, "SELECT id, event_id, name, kind, size FROM task_files WHERE target_id = ? ORDER BY created_at, id", vals![target_id]).await?;
         let mut by_event: Vec<(String, TaskFile)> = Vec::new();
         for f in &files {
-            by_event.push((get(f, "event_id")?, TaskFile { id: get(f, "id")?, name: get(f, "name")?, kind: get(f, "kind")?, size: get(f, "size")? }));
+            by_event.push((
+                get(f, "event_id")?,
+                TaskFile {
+                    id: get(f, "id")?,
+                    name: get(f, "name")?,
+                    kind: get(f, "kind")?,
+                    size: get(f, "size")?,
+                },
+            ));
         }
         let rows = sql
             .all(&self.db, "SELECT id, action, from_state, to_state, note, actor_name, created_at FROM task_events WHERE target_id = ? ORDER BY created_at, id", vals![target_id])
@@ -374,7 +477,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let id: String = get(r, "id")?;
-                let files = by_event.iter().filter(|(e, _)| *e == id).map(|(_, f)| f.clone()).collect();
+                let files = by_event
+                    .iter()
+                    .filter(|(e, _)| *e == id)
+                    .map(|(_, f)| f.clone())
+                    .collect();
                 Ok(TaskEvent {
                     action: get(r, "action")?,
                     from_state: get(r, "from_state")?,
@@ -392,7 +499,14 @@ impl Store {
     /// Takes one step of a unit's task. Reports come from the target unit's side, chasing, returning and
     /// accepting from the issuing side; a copy the actor cannot see at all is `NotFound`, one seen from the
     /// wrong side `Forbidden`. Evidence files go with progress and completion reports only.
-    pub async fn task_step(&self, actor: &Actor, target_id: &str, action: TaskAction, note: &str, files: Vec<Evidence>) -> Result<TaskState> {
+    pub async fn task_step(
+        &self,
+        actor: &Actor,
+        target_id: &str,
+        action: TaskAction,
+        note: &str,
+        files: Vec<Evidence>,
+    ) -> Result<TaskState> {
         let sql = Sql::of(&self.db);
         let r = sql
             .one(
@@ -414,15 +528,25 @@ impl Store {
         let from = TaskState::parse(&get::<String>(&r, "state")?)?;
         let to = next_task(from, action)?;
         let note = match action {
-            TaskAction::Progress | TaskAction::Submit => domain::org::clean_text(note, "note", "进展情况", 5, 5000)?,
+            TaskAction::Progress | TaskAction::Submit => {
+                domain::org::clean_text(note, "note", "进展情况", 5, 5000)?
+            }
             TaskAction::Return => domain::campaign::check_reason(note, "note", "退回理由")?,
-            TaskAction::Chase | TaskAction::Accept => domain::org::clean_optional(Some(note), "note", "意见", 1000)?.unwrap_or_default(),
+            TaskAction::Chase | TaskAction::Accept => {
+                domain::org::clean_optional(Some(note), "note", "意见", 1000)?.unwrap_or_default()
+            }
         };
         if !files.is_empty() && !matches!(action, TaskAction::Progress | TaskAction::Submit) {
-            return Err(StoreError::invalid("files", "只有报送进展时才能上传佐证材料"));
+            return Err(StoreError::invalid(
+                "files",
+                "只有报送进展时才能上传佐证材料",
+            ));
         }
         if files.len() > MAX_EVIDENCE_FILES {
-            return Err(StoreError::invalid("files", format!("一次最多上传{MAX_EVIDENCE_FILES}个佐证材料")));
+            return Err(StoreError::invalid(
+                "files",
+                format!("一次最多上传{MAX_EVIDENCE_FILES}个佐证材料"),
+            ));
         }
         for f in &files {
             domain::tips::check_attachment(&f.bytes).map_err(|e| e.at("files"))?;
@@ -444,7 +568,11 @@ impl Store {
             }
             written.push((id, path, f));
         }
-        let result = self.task_step_txn(actor, target_id, &number, from, to, action, &note, &event_id, &written, now).await;
+        let result = self
+            .task_step_txn(
+                actor, target_id, &number, from, to, action, &note, &event_id, &written, now,
+            )
+            .await;
         if result.is_err() {
             remove_all(&written);
         }
@@ -485,11 +613,23 @@ impl Store {
         v.push(Value::from(target_id));
         v.push(Value::from(from.as_str()));
         // The state in WHERE makes a concurrent second step fail instead of applying twice.
-        let n = sql.exec(&txn, &format!("UPDATE task_targets SET {set} WHERE id = ? AND state = ?"), v).await?;
+        let n = sql
+            .exec(
+                &txn,
+                &format!("UPDATE task_targets SET {set} WHERE id = ? AND state = ?"),
+                v,
+            )
+            .await?;
         if n != 1 {
-            return Err(StoreError::Conflict("任务状态已被他人更新，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "任务状态已被他人更新，请刷新后重试".into(),
+            ));
         }
-        let text = if note.is_empty() { action.label().to_string() } else { note.to_string() };
+        let text = if note.is_empty() {
+            action.label().to_string()
+        } else {
+            note.to_string()
+        };
         sql.exec(
             &txn,
             "INSERT INTO task_events (id, target_id, action, from_state, to_state, note, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -506,7 +646,15 @@ impl Store {
             .await?;
         }
         let detail = format!("{}→{} files={}", from.as_str(), to.as_str(), files.len());
-        append(&txn, &self.audit_key(), &actor.audit(), &format!("task.{}", action.code()), &format!("task:{number}/target:{target_id}"), &detail).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            &format!("task.{}", action.code()),
+            &format!("task:{number}/target:{target_id}"),
+            &detail,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -516,10 +664,19 @@ impl Store {
     }
 
     /// An evidence file of a task the actor may see: (display name, extension, bytes).
-    pub async fn task_file(&self, actor: &Actor, task_id: &str, file_id: &str) -> Result<(String, String, Vec<u8>)> {
+    pub async fn task_file(
+        &self,
+        actor: &Actor,
+        task_id: &str,
+        file_id: &str,
+    ) -> Result<(String, String, Vec<u8>)> {
         let detail = self.task_in_scope(actor, task_id).await?;
         let r = Sql::of(&self.db)
-            .one(&self.db, "SELECT target_id, name, kind, digest FROM task_files WHERE id = ?", vals![file_id])
+            .one(
+                &self.db,
+                "SELECT target_id, name, kind, digest FROM task_files WHERE id = ?",
+                vals![file_id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let target: String = get(&r, "target_id")?;
@@ -528,14 +685,27 @@ impl Store {
         }
         let bytes = std::fs::read(self.task_file_dir(&target).join(file_id))?;
         if hex::encode(crypto::sm3(&bytes)) != get::<String>(&r, "digest")? {
-            return Err(StoreError::Integrity(format!("task file {file_id} does not match its digest")));
+            return Err(StoreError::Integrity(format!(
+                "task file {file_id} does not match its digest"
+            )));
         }
-        self.audit_now(&actor.audit(), "task.file", &format!("task:{}", detail.number), file_id).await?;
+        self.audit_now(
+            &actor.audit(),
+            "task.file",
+            &format!("task:{}", detail.number),
+            file_id,
+        )
+        .await?;
         Ok((get(&r, "name")?, get(&r, "kind")?, bytes))
     }
 
     /// Tasks of one phase of a campaign sent to a unit: accepted, of all.
-    pub async fn phase_task_counts(&self, campaign_id: &str, seq: usize, unit_id: &str) -> Result<Count> {
+    pub async fn phase_task_counts(
+        &self,
+        campaign_id: &str,
+        seq: usize,
+        unit_id: &str,
+    ) -> Result<Count> {
         let r = Sql::of(&self.db)
             .one(
                 &self.db,
@@ -544,7 +714,10 @@ impl Store {
             )
             .await?;
         Ok(match r {
-            Some(r) => Count::new(r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0), r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0)),
+            Some(r) => Count::new(
+                r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0),
+                r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0),
+            ),
             None => Count::default(),
         })
     }
@@ -578,18 +751,30 @@ impl Store {
                 let unit: String = get(r, "unit_id")?;
                 let deadline: String = get(r, "deadline")?;
                 let state = TaskState::parse(&get::<String>(r, "state")?)?;
-                let Ok(due) = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d") else { continue };
+                let Ok(due) = NaiveDate::parse_from_str(&deadline, "%Y-%m-%d") else {
+                    continue;
+                };
                 let number: String = get(r, "number")?;
                 let title: String = get(r, "title")?;
                 let (msg, targets) = match task_notice(state, due, t, next) {
                     Some(TaskNotice::Overdue) => {
                         let unit_name: String = get(r, "unit_name")?;
-                        (format!("任务{number}「{title}」已超过完成时限（{deadline}），{unit_name}尚未完成，请督促办理"), vec![unit.clone(), get::<String>(r, "issuer_unit_id")?])
+                        (
+                            format!(
+                                "任务{number}「{title}」已超过完成时限（{deadline}），{unit_name}尚未完成，请督促办理"
+                            ),
+                            vec![unit.clone(), get::<String>(r, "issuer_unit_id")?],
+                        )
                     }
-                    Some(TaskNotice::Reminder) => (format!("任务{number}「{title}」将于{deadline}到期，请按时报送"), vec![unit.clone()]),
+                    Some(TaskNotice::Reminder) => (
+                        format!("任务{number}「{title}」将于{deadline}到期，请按时报送"),
+                        vec![unit.clone()],
+                    ),
                     None => continue,
                 };
-                let kind = task_notice(state, due, t, next).map(|k| k.as_str()).unwrap_or("task_reminder");
+                let kind = task_notice(state, due, t, next)
+                    .map(|k| k.as_str())
+                    .unwrap_or("task_reminder");
                 for target in targets {
                     let key = format!("{kind}:{id}:{deadline}:{target}");
                     batch += tsql
@@ -602,7 +787,15 @@ impl Store {
                 }
             }
             if batch > 0 {
-                append(&txn, &self.audit_key(), &AuditActor::system(), "job.task_deadlines", "tasks", &format!("{batch} notices")).await?;
+                append(
+                    &txn,
+                    &self.audit_key(),
+                    &AuditActor::system(),
+                    "job.task_deadlines",
+                    "tasks",
+                    &format!("{batch} notices"),
+                )
+                .await?;
             }
             txn.commit().await?;
             written += batch;

@@ -374,8 +374,9 @@ impl Store {
         let unit_path = self.unit_by_id(&a.unit_id).await?.path;
         let sql = Sql::of(&self.db);
         let mut issues: Vec<RowIssue> = Vec::new();
-        let mut good: Vec<(String, Option<i64>)> = Vec::with_capacity(rows.len());
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+        // (officer, row, time); a badge given twice is found after the pass by sorting, which holds no
+        // second copy of a million badges the way a map would.
+        let mut good: Vec<(String, usize, Option<i64>)> = Vec::with_capacity(rows.len());
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() && issues.len() < MAX_ISSUES {
             let chunk: Vec<AttendanceImport> = rows.by_ref().take(LOOKUP_BATCH).collect();
@@ -432,18 +433,21 @@ impl Store {
                         continue;
                     }
                 };
-                if let Some(first) = seen.get(badge) {
-                    issue(Some("警号"), format!("与第{first}行重复"));
-                    continue;
-                }
-                seen.insert(badge.to_string(), r.row);
-                good.push((officer_id.clone(), signed_at));
+                good.push((officer_id.clone(), r.row, signed_at));
+            }
+        }
+        good.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut first = 0;
+        for i in 1..good.len() {
+            if good[i].0 != good[first].0 {
+                first = i;
+            } else if issues.len() < MAX_ISSUES {
+                issues.push(RowIssue { row: good[i].1, column: Some("警号"), message: format!("与第{}行重复", good[first].1) });
             }
         }
         if !issues.is_empty() {
             return Ok(Err(issues));
         }
-        drop(seen);
         let now = now_ms();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -451,7 +455,7 @@ impl Store {
         let mut added = 0u64;
         for chunk in good.chunks(INSERT_BATCH) {
             let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
-            for (officer_id, signed_at) in chunk {
+            for (officer_id, _, signed_at) in chunk {
                 v.extend(vals![
                     new_id(),
                     a.id.as_str(),

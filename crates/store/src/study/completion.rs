@@ -203,6 +203,47 @@ impl Store {
         Ok((rows.iter().map(|r| officer_study(r, &req)).collect::<Result<_>>()?, total))
     }
 
+    /// For exports: the officers of the next `limit` badges after `after` (by badge), optionally only the
+    /// unfinished among them, and the badge to continue after (`None` at the end). Each window bounds the
+    /// aggregates to its own officers, so walking a province costs one pass, not one per page.
+    pub async fn study_officers_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: Option<&str>,
+        unfinished_only: bool,
+        after: &str,
+        limit: u64,
+    ) -> Result<(Vec<OfficerStudy>, Option<String>)> {
+        let req = self.study_requirement(campaign_id).await?;
+        let (cond, mut cv) = Self::completion_filter(actor, unit_id);
+        cv.push(Value::from(after));
+        let sql = Sql::of(&self.db);
+        let mut bound_v = cv.clone();
+        bound_v.push(Value::from(limit.max(1) as i64 - 1));
+        let upper = sql
+            .one(&self.db, &format!("SELECT o.badge FROM officers o WHERE o.active = 1 AND {cond} AND o.badge > ? ORDER BY o.badge LIMIT 1 OFFSET ?"), bound_v)
+            .await?
+            .map(|r| get::<String>(&r, "badge"))
+            .transpose()?;
+        let window = match &upper {
+            Some(u) => {
+                cv.push(Value::from(u.as_str()));
+                format!("{cond} AND o.badge > ? AND o.badge <= ?")
+            }
+            None => format!("{cond} AND o.badge > ?"),
+        };
+        let (progress, mut v) = progress_sql(campaign_id, &window, &cv);
+        let filter = if unfinished_only {
+            v.extend(done_values(&req));
+            format!("WHERE NOT {DONE}")
+        } else {
+            String::new()
+        };
+        let rows = sql.all(&self.db, &format!("SELECT p.* FROM ({progress}) p {filter} ORDER BY p.badge"), v).await?;
+        Ok((rows.iter().map(|r| officer_study(r, &req)).collect::<Result<_>>()?, upper))
+    }
+
     /// One officer's progress; `None` if the officer is not active or not in the actor's scope.
     pub async fn study_officer(&self, actor: &Actor, campaign_id: &str, officer_id: &str) -> Result<Option<OfficerStudy>> {
         let req = self.study_requirement(campaign_id).await?;

@@ -11,7 +11,7 @@ mod essays;
 mod exams;
 mod questions;
 
-pub use activities::{Activity, ActivityFilter, AttendanceImport, Attendee, ImportSummary, MarkOutcome, SignInOutcome, VenueCode};
+pub use activities::{Activity, ActivityFilter, AttendanceImport, Attendee, ImportSummary, MAX_ATTENDANCE_ROWS, MarkOutcome, RowIssue, SignInOutcome, VenueCode};
 pub use completion::{OfficerStudy, UnitCompletion};
 pub use essays::{Essay, EssayEvent, EssayFilter};
 pub use exams::{AttemptView, DrawnQuestion, OfficerTest, StudyTest, TestResult};

@@ -25,8 +25,14 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/board.xlsx", get(phases::board_export))
         .route("/campaigns/{id}/phases/{seq}", post(phases::edit_phase))
         .route("/campaigns/{id}/units/{unit}", get(phases::unit_page))
-        .route("/campaigns/{id}/units/{unit}/advance", post(phases::advance))
-        .route("/campaigns/{id}/units/{unit}/override", post(phases::override_phase))
+        .route(
+            "/campaigns/{id}/units/{unit}/advance",
+            post(phases::advance),
+        )
+        .route(
+            "/campaigns/{id}/units/{unit}/override",
+            post(phases::override_phase),
+        )
         .route("/campaigns/{id}/units/{unit}/rework", post(phases::rework))
         .route("/tasks", get(tasks::list))
         .route("/tasks/export", get(tasks::export))
@@ -34,7 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}", get(tasks::detail))
         .route("/tasks/{id}/targets/{target}/report", post(tasks::report))
         .route("/tasks/{id}/targets/{target}/chase", post(tasks::chase))
-        .route("/tasks/{id}/targets/{target}/return", post(tasks::send_back))
+        .route(
+            "/tasks/{id}/targets/{target}/return",
+            post(tasks::send_back),
+        )
         .route("/tasks/{id}/targets/{target}/accept", post(tasks::accept))
         .route("/tasks/{id}/files/{file}", get(tasks::file))
         .route("/org/responsibility", get(responsibility::matrix))
@@ -56,7 +65,10 @@ pub(crate) fn bad_request(mut r: Response) -> Response {
 
 /// The value of a repeated-key form field (`Form<Vec<(String, String)>>`), empty when absent.
 pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Streams rows into an .xlsx written on a blocking thread in constant memory; the file is deleted when
@@ -68,8 +80,14 @@ pub(crate) struct XlsxStream {
 }
 
 impl XlsxStream {
-    pub(crate) fn new(sheet: &'static str, headers: &'static [&'static str]) -> Result<XlsxStream, Error> {
-        let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(|e| Error::Unavailable(e.to_string()))?;
+    pub(crate) fn new(
+        sheet: &'static str,
+        headers: &'static [&'static str],
+    ) -> Result<XlsxStream, Error> {
+        let tmp = tempfile::Builder::new()
+            .suffix(".xlsx")
+            .tempfile()
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
         let path = tmp.path().to_path_buf();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<reports::Cell>>(4096);
         let writer = tokio::task::spawn_blocking(move || {
@@ -80,18 +98,33 @@ impl XlsxStream {
     }
 
     pub(crate) async fn send(&self, row: Vec<reports::Cell>) -> Result<(), Error> {
-        self.tx.send(row).await.map_err(|_| Error::Unavailable("export writer stopped".into()))
+        self.tx
+            .send(row)
+            .await
+            .map_err(|_| Error::Unavailable("export writer stopped".into()))
     }
 
     /// Closes the stream and answers with the file as a download.
     pub(crate) async fn finish(self, ascii_name: &str, name: &str) -> Result<Response, Error> {
         drop(self.tx);
-        self.writer.await.map_err(|e| Error::Unavailable(e.to_string()))??;
-        let bytes = tokio::fs::read(self.tmp.path()).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+        self.writer
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))??;
+        let bytes = tokio::fs::read(self.tmp.path())
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
         let mut res = Response::new(Body::from(bytes));
         let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}", q(name))) {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+            q(name)
+        )) {
             h.insert(header::CONTENT_DISPOSITION, v);
         }
         Ok(res)

@@ -8,7 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::access::Permission;
-use domain::campaign::{CampaignTemplate, Checklist, ExitCriteria, MAX_PHASES, PhaseDraft, check_campaign_name, check_phase, validate_phases};
+use domain::campaign::{
+    CampaignTemplate, Checklist, ExitCriteria, MAX_PHASES, PhaseDraft, check_campaign_name,
+    check_phase, validate_phases,
+};
 use serde::Deserialize;
 use store::StoreError;
 use store::campaign::{BoardFilter, Campaign, NewCampaign, PhaseStep};
@@ -22,11 +25,17 @@ use crate::view::{Nav, Pager, fmt_time, page, q};
 const BOARD_PER_PAGE: u64 = 50;
 
 fn template_label(code: &str) -> &'static str {
-    CampaignTemplate::parse(code).map(|t| t.label()).unwrap_or("自定义阶段")
+    CampaignTemplate::parse(code)
+        .map(|t| t.label())
+        .unwrap_or("自定义阶段")
 }
 
 fn status_label(code: &str) -> &'static str {
-    if code == "completed" { "已完成" } else { "进行中" }
+    if code == "completed" {
+        "已完成"
+    } else {
+        "进行中"
+    }
 }
 
 /// The criteria of a phase in words, for the phase table.
@@ -80,17 +89,28 @@ struct ListPage {
     can_create: bool,
 }
 
-pub async fn list(State(state): State<AppState>, s: Staff, Query(pq): Query<PageQuery>) -> Result<Response, Error> {
+pub async fn list(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(pq): Query<PageQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     let per_page = 20;
     let page_no = pq.page.unwrap_or(1).clamp(1, 100_000);
-    let (rows, total) = state.store.campaigns(&s.actor, (page_no - 1) * per_page, per_page).await?;
+    let (rows, total) = state
+        .store
+        .campaigns(&s.actor, (page_no - 1) * per_page, per_page)
+        .await?;
     Ok(page(&ListPage {
         nav: s.nav("/campaigns"),
         rows: rows
             .into_iter()
             .map(|c| CampaignLine {
-                window: format!("{} 至 {}", c.starts_on.unwrap_or_default(), c.ends_on.unwrap_or_default()),
+                window: format!(
+                    "{} 至 {}",
+                    c.starts_on.unwrap_or_default(),
+                    c.ends_on.unwrap_or_default()
+                ),
                 template: template_label(&c.template),
                 status: status_label(&c.status),
                 created: fmt_time(c.created_at),
@@ -125,7 +145,10 @@ struct PhaseRow {
 
 impl PhaseRow {
     fn blank(&self) -> bool {
-        self.fixed_name.is_none() && self.name.trim().is_empty() && self.starts.trim().is_empty() && self.ends.trim().is_empty()
+        self.fixed_name.is_none()
+            && self.name.trim().is_empty()
+            && self.starts.trim().is_empty()
+            && self.ends.trim().is_empty()
     }
 
     fn draft(&self) -> PhaseDraft {
@@ -146,7 +169,13 @@ impl PhaseRow {
 fn rows_for(t: CampaignTemplate) -> Vec<PhaseRow> {
     let fixed = t.phases();
     if fixed.is_empty() {
-        return (0..MAX_PHASES).map(|idx| PhaseRow { idx, tasks: true, ..PhaseRow::default() }).collect();
+        return (0..MAX_PHASES)
+            .map(|idx| PhaseRow {
+                idx,
+                tasks: true,
+                ..PhaseRow::default()
+            })
+            .collect();
     }
     fixed
         .iter()
@@ -155,7 +184,11 @@ fn rows_for(t: CampaignTemplate) -> Vec<PhaseRow> {
             idx,
             fixed_name: Some(p.name),
             name: p.name.to_string(),
-            rate: p.criteria.study_rate.map(|r| r.to_string()).unwrap_or_default(),
+            rate: p
+                .criteria
+                .study_rate
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
             reports: p.criteria.self_reports,
             clues: p.criteria.clues_disposed,
             rect: p.criteria.rectification_accepted,
@@ -179,16 +212,33 @@ struct NewPage {
 
 impl NewPage {
     fn error_for(&self, f: &str) -> Vec<String> {
-        self.errors.iter().filter(|(k, _)| k == f).map(|(_, m)| m.clone()).collect()
+        self.errors
+            .iter()
+            .filter(|(k, _)| k == f)
+            .map(|(_, m)| m.clone())
+            .collect()
     }
 }
 
-fn new_form(s: &Staff, t: CampaignTemplate, name: String, rows: Vec<PhaseRow>, errors: Vec<(String, String)>) -> Response {
+fn new_form(
+    s: &Staff,
+    t: CampaignTemplate,
+    name: String,
+    rows: Vec<PhaseRow>,
+    errors: Vec<(String, String)>,
+) -> Response {
     let r = page(&NewPage {
         nav: s.nav("/campaigns"),
         template: t.as_str().into(),
         template_label: t.label(),
-        templates: CampaignTemplate::all().iter().map(|x| Opt { value: x.as_str().into(), label: x.label().into(), selected: *x == t }).collect(),
+        templates: CampaignTemplate::all()
+            .iter()
+            .map(|x| Opt {
+                value: x.as_str().into(),
+                label: x.label().into(),
+                selected: *x == t,
+            })
+            .collect(),
         name,
         rows,
         errors: errors.clone(),
@@ -203,7 +253,11 @@ pub struct NewQuery {
 
 pub async fn new_page(s: Staff, Query(nq): Query<NewQuery>) -> Result<Response, Error> {
     s.require(Permission::ManageCampaign)?;
-    let t = nq.template.as_deref().and_then(|t| CampaignTemplate::parse(t).ok()).unwrap_or(CampaignTemplate::Education);
+    let t = nq
+        .template
+        .as_deref()
+        .and_then(|t| CampaignTemplate::parse(t).ok())
+        .unwrap_or(CampaignTemplate::Education);
     Ok(new_form(&s, t, String::new(), rows_for(t), vec![]))
 }
 
@@ -216,7 +270,10 @@ fn rows_from(form: &[(String, String)], t: CampaignTemplate) -> Vec<PhaseRow> {
             let get = |k: &str| field(form, &format!("p{i}_{k}")).to_string();
             let on = |k: &str| field(form, &format!("p{i}_{k}")) == "1";
             PhaseRow {
-                name: b.fixed_name.map(str::to_string).unwrap_or_else(|| get("name")),
+                name: b
+                    .fixed_name
+                    .map(str::to_string)
+                    .unwrap_or_else(|| get("name")),
                 starts: get("starts"),
                 ends: get("ends"),
                 rate: get("rate"),
@@ -230,15 +287,29 @@ fn rows_from(form: &[(String, String)], t: CampaignTemplate) -> Vec<PhaseRow> {
         .collect()
 }
 
-pub async fn create(State(state): State<AppState>, s: Staff, Form(form): Form<Vec<(String, String)>>) -> Result<Response, Error> {
+pub async fn create(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageCampaign)?;
     s.check_csrf(field(&form, "csrf"))?;
     let Ok(t) = CampaignTemplate::parse(field(&form, "template")) else {
-        return Ok(new_form(&s, CampaignTemplate::Education, String::new(), rows_for(CampaignTemplate::Education), vec![("template".into(), "请选择模板".into())]));
+        return Ok(new_form(
+            &s,
+            CampaignTemplate::Education,
+            String::new(),
+            rows_for(CampaignTemplate::Education),
+            vec![("template".into(), "请选择模板".into())],
+        ));
     };
     let name = field(&form, "name").to_string();
     let rows = rows_from(&form, t);
-    let drafts: Vec<PhaseDraft> = rows.iter().filter(|r| !r.blank()).map(PhaseRow::draft).collect();
+    let drafts: Vec<PhaseDraft> = rows
+        .iter()
+        .filter(|r| !r.blank())
+        .map(PhaseRow::draft)
+        .collect();
     let mut errors: Vec<(String, String)> = Vec::new();
     if let Err(e) = check_campaign_name(&name) {
         errors.push(("name".into(), e.message));
@@ -253,9 +324,26 @@ pub async fn create(State(state): State<AppState>, s: Staff, Form(form): Form<Ve
     let (Some(phases), true) = (phases, errors.is_empty()) else {
         return Ok(new_form(&s, t, name, rows, errors));
     };
-    match state.store.create_campaign(&s.actor, &NewCampaign { name: name.clone(), template: t, phases }).await {
+    match state
+        .store
+        .create_campaign(
+            &s.actor,
+            &NewCampaign {
+                name: name.clone(),
+                template: t,
+                phases,
+            },
+        )
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
-        Err(StoreError::Invalid(e)) => Ok(new_form(&s, t, name, rows, vec![(e.field.unwrap_or("name").to_string(), e.message)])),
+        Err(StoreError::Invalid(e)) => Ok(new_form(
+            &s,
+            t,
+            name,
+            rows,
+            vec![(e.field.unwrap_or("name").to_string(), e.message)],
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -314,8 +402,14 @@ pub struct BoardQuery {
 impl BoardQuery {
     fn filter(&self) -> BoardFilter {
         match self.phase.as_deref().map(str::trim) {
-            Some("done") => BoardFilter { phase: None, completed: true },
-            Some(p) => BoardFilter { phase: p.parse().ok(), completed: false },
+            Some("done") => BoardFilter {
+                phase: None,
+                completed: true,
+            },
+            Some(p) => BoardFilter {
+                phase: p.parse().ok(),
+                completed: false,
+            },
             None => BoardFilter::default(),
         }
     }
@@ -338,17 +432,49 @@ fn checklist_status(completed: bool, c: &Checklist) -> (&'static str, String, bo
     }
 }
 
-async fn show_page(state: &AppState, s: &Staff, id: &str, bq: BoardQuery, error: Option<String>) -> Result<Response, Error> {
+async fn show_page(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    bq: BoardQuery,
+    error: Option<String>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     let c = state.store.campaign_in_scope(&s.actor, id).await?;
     let page_no = bq.page.unwrap_or(1).clamp(1, 100_000);
-    let (board, total) = state.store.phase_board(&s.actor, &c, &bq.filter(), (page_no - 1) * BOARD_PER_PAGE, BOARD_PER_PAGE).await?;
+    let (board, total) = state
+        .store
+        .phase_board(
+            &s.actor,
+            &c,
+            &bq.filter(),
+            (page_no - 1) * BOARD_PER_PAGE,
+            BOARD_PER_PAGE,
+        )
+        .await?;
     let counts = state.store.phase_counts(&s.actor, &c).await?;
-    let mut chart_data: Vec<(String, i64)> = c.phases.iter().zip(counts.iter()).map(|(p, n)| (p.name.clone(), *n)).collect();
+    let mut chart_data: Vec<(String, i64)> = c
+        .phases
+        .iter()
+        .zip(counts.iter())
+        .map(|(p, n)| (p.name.clone(), *n))
+        .collect();
     chart_data.push(("已完成".into(), counts.last().copied().unwrap_or(0)));
     let selected = bq.phase.clone().unwrap_or_default();
-    let mut phase_opts: Vec<Opt> = c.phases.iter().map(|p| Opt { value: p.seq.to_string(), label: p.name.clone(), selected: selected == p.seq.to_string() }).collect();
-    phase_opts.push(Opt { value: "done".into(), label: "已完成".into(), selected: selected == "done" });
+    let mut phase_opts: Vec<Opt> = c
+        .phases
+        .iter()
+        .map(|p| Opt {
+            value: p.seq.to_string(),
+            label: p.name.clone(),
+            selected: selected == p.seq.to_string(),
+        })
+        .collect();
+    phase_opts.push(Opt {
+        value: "done".into(),
+        label: "已完成".into(),
+        selected: selected == "done",
+    });
     let phases = c
         .phases
         .iter()
@@ -359,7 +485,11 @@ async fn show_page(state: &AppState, s: &Staff, id: &str, bq: BoardQuery, error:
             criteria: describe(&p.criteria).join("；"),
             starts: p.starts_on.clone(),
             ends: p.ends_on.clone(),
-            rate: p.criteria.study_rate.map(|r| r.to_string()).unwrap_or_default(),
+            rate: p
+                .criteria
+                .study_rate
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
             reports: p.criteria.self_reports,
             clues: p.criteria.clues_disposed,
             rect: p.criteria.rectification_accepted,
@@ -371,8 +501,12 @@ async fn show_page(state: &AppState, s: &Staff, id: &str, bq: BoardQuery, error:
         .map(|b| {
             let (status, blocking, ready) = checklist_status(b.state.completed, &b.checklist);
             BoardLine {
-                unit_name: format!("{}{}", "　".repeat(b.depth.saturating_sub(1)), b.unit_name),
-                phase_name: if b.state.completed { "—".into() } else { b.phase_name },
+                unit_name: format!("{}{}", "　".repeat(b.depth), b.unit_name),
+                phase_name: if b.state.completed {
+                    "—".into()
+                } else {
+                    b.phase_name
+                },
                 since: fmt_time(b.since),
                 late: b.past_window,
                 unit_id: b.unit_id,
@@ -401,13 +535,31 @@ async fn show_page(state: &AppState, s: &Staff, id: &str, bq: BoardQuery, error:
     Ok(if failed { bad_request(r) } else { r })
 }
 
-pub async fn show(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Query(bq): Query<BoardQuery>) -> Result<Response, Error> {
+pub async fn show(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Query(bq): Query<BoardQuery>,
+) -> Result<Response, Error> {
     show_page(&state, &s, &id, bq, None).await
 }
 
-const BOARD_HEADERS: &[&str] = &["单位", "单位编码", "当前阶段", "进入时间", "状态", "超出阶段时间", "未满足的退出条件"];
+const BOARD_HEADERS: &[&str] = &[
+    "单位",
+    "单位编码",
+    "当前阶段",
+    "进入时间",
+    "状态",
+    "超出阶段时间",
+    "未满足的退出条件",
+];
 
-pub async fn board_export(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Query(bq): Query<BoardQuery>) -> Result<Response, Error> {
+pub async fn board_export(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Query(bq): Query<BoardQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     let c = state.store.campaign_in_scope(&s.actor, &id).await?;
     let filter = bq.filter();
@@ -415,7 +567,10 @@ pub async fn board_export(State(state): State<AppState>, s: Staff, Path(id): Pat
     let mut offset = 0;
     let mut count = 0u64;
     loop {
-        let (rows, _) = state.store.phase_board(&s.actor, &c, &filter, offset, 500).await?;
+        let (rows, _) = state
+            .store
+            .phase_board(&s.actor, &c, &filter, offset, 500)
+            .await?;
         if rows.is_empty() {
             break;
         }
@@ -427,7 +582,11 @@ pub async fn board_export(State(state): State<AppState>, s: Staff, Path(id): Pat
             out.send(vec![
                 Text(b.unit_name),
                 Text(b.unit_code),
-                Text(if b.state.completed { "—".into() } else { b.phase_name }),
+                Text(if b.state.completed {
+                    "—".into()
+                } else {
+                    b.phase_name
+                }),
                 Text(fmt_time(b.since)),
                 Text(status.into()),
                 Text(if b.past_window { "是" } else { "" }.into()),
@@ -436,8 +595,17 @@ pub async fn board_export(State(state): State<AppState>, s: Staff, Path(id): Pat
             .await?;
         }
     }
-    state.store.audit_now(&s.actor.audit(), "campaign.export", &format!("campaign:{}", c.id), &format!("{count} rows")).await?;
-    out.finish("phase-board.xlsx", &format!("{}-阶段看板.xlsx", c.name)).await
+    state
+        .store
+        .audit_now(
+            &s.actor.audit(),
+            "campaign.export",
+            &format!("campaign:{}", c.id),
+            &format!("{count} rows"),
+        )
+        .await?;
+    out.finish("phase-board.xlsx", &format!("{}-阶段看板.xlsx", c.name))
+        .await
 }
 
 #[derive(Deserialize)]
@@ -461,11 +629,18 @@ pub struct PhaseForm {
 }
 
 /// Changes one phase's window and exit criteria.
-pub async fn edit_phase(State(state): State<AppState>, s: Staff, Path((id, seq)): Path<(String, String)>, Form(f): Form<PhaseForm>) -> Result<Response, Error> {
+pub async fn edit_phase(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<PhaseForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageCampaign)?;
     s.check_csrf(&f.csrf)?;
     let c = state.store.campaign_in_scope(&s.actor, &id).await?;
-    let Some(p) = seq.parse::<usize>().ok().and_then(|i| c.phases.get(i)) else { return Err(Error::NotFound) };
+    let Some(p) = seq.parse::<usize>().ok().and_then(|i| c.phases.get(i)) else {
+        return Err(Error::NotFound);
+    };
     let on = |v: &Option<String>| v.as_deref() == Some("1");
     let draft = PhaseDraft {
         name: p.name.clone(),
@@ -483,7 +658,21 @@ pub async fn edit_phase(State(state): State<AppState>, s: Staff, Path((id, seq))
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
-        Err(StoreError::Invalid(e)) => show_page(&state, &s, &id, BoardQuery::default(), Some(format!("「{}」：{}", p.name, e.message.trim_start_matches(&format!("第{}阶段：", p.seq + 1))))).await,
+        Err(StoreError::Invalid(e)) => {
+            show_page(
+                &state,
+                &s,
+                &id,
+                BoardQuery::default(),
+                Some(format!(
+                    "「{}」：{}",
+                    p.name,
+                    e.message
+                        .trim_start_matches(&format!("第{}阶段：", p.seq + 1))
+                )),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -497,7 +686,14 @@ struct CheckLine {
 }
 
 fn check_lines(c: &Checklist) -> Vec<CheckLine> {
-    c.items.iter().map(|i| CheckLine { label: i.criterion.label(), met: i.met, fact: i.fact.clone() }).collect()
+    c.items
+        .iter()
+        .map(|i| CheckLine {
+            label: i.criterion.label(),
+            met: i.met,
+            fact: i.fact.clone(),
+        })
+        .collect()
 }
 
 struct HistoryLine {
@@ -571,7 +767,13 @@ struct UnitExtras {
     message: Option<String>,
 }
 
-async fn unit_view(state: &AppState, s: &Staff, id: &str, unit_id: &str, x: UnitExtras) -> Result<Response, Error> {
+async fn unit_view(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    unit_id: &str,
+    x: UnitExtras,
+) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     let c = state.store.campaign_in_scope(&s.actor, id).await?;
     let v = state.store.unit_phase(&s.actor, &c, unit_id).await?;
@@ -590,8 +792,21 @@ async fn unit_view(state: &AppState, s: &Staff, id: &str, unit_id: &str, x: Unit
             },
         })
         .collect();
-    let last = if v.state.completed { c.phases.len() } else { v.state.phase + 1 };
-    let rework_opts = c.phases.iter().take(last).map(|p| Opt { value: p.seq.to_string(), label: p.name.clone(), selected: p.seq + 1 == last }).collect();
+    let last = if v.state.completed {
+        c.phases.len()
+    } else {
+        v.state.phase + 1
+    };
+    let rework_opts = c
+        .phases
+        .iter()
+        .take(last)
+        .map(|p| Opt {
+            value: p.seq.to_string(),
+            label: p.name.clone(),
+            selected: p.seq + 1 == last,
+        })
+        .collect();
     let history = v
         .history
         .iter()
@@ -635,14 +850,29 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn unit_page(State(state): State<AppState>, s: Staff, Path((id, unit)): Path<(String, String)>, Query(d): Query<DoneQuery>) -> Result<Response, Error> {
+pub async fn unit_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, unit)): Path<(String, String)>,
+    Query(d): Query<DoneQuery>,
+) -> Result<Response, Error> {
     let message = match d.done.as_deref() {
         Some("advance") => Some("已推进至下一阶段。".to_string()),
         Some("override") => Some("已特批推进，理由已记录。".to_string()),
         Some("rework") => Some("已返工，理由已记录。".to_string()),
         _ => None,
     };
-    unit_view(&state, &s, &id, &unit, UnitExtras { message, ..UnitExtras::default() }).await
+    unit_view(
+        &state,
+        &s,
+        &id,
+        &unit,
+        UnitExtras {
+            message,
+            ..UnitExtras::default()
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -657,35 +887,88 @@ pub struct MoveForm {
     reasons: String,
 }
 
-async fn do_move(state: &AppState, s: &Staff, id: &str, unit: &str, form: &'static str, step: PhaseStep, f: &MoveForm) -> Result<Response, Error> {
+async fn do_move(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    unit: &str,
+    form: &'static str,
+    step: PhaseStep,
+    f: &MoveForm,
+) -> Result<Response, Error> {
     match state.store.move_unit(&s.actor, id, unit, &step).await {
-        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/units/{unit}?done={form}")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/campaigns/{id}/units/{unit}?done={form}")).into_response())
+        }
         Err(StoreError::Invalid(DomainError { message, .. }) | StoreError::Conflict(message)) => {
-            let x = UnitExtras { error: Some((form.to_string(), message)), reason: f.reason.clone(), reasons: f.reasons.clone(), message: None };
+            let x = UnitExtras {
+                error: Some((form.to_string(), message)),
+                reason: f.reason.clone(),
+                reasons: f.reasons.clone(),
+                message: None,
+            };
             unit_view(state, s, id, unit, x).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn advance(State(state): State<AppState>, s: Staff, Path((id, unit)): Path<(String, String)>, Form(f): Form<MoveForm>) -> Result<Response, Error> {
+pub async fn advance(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, unit)): Path<(String, String)>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageCampaign)?;
     s.check_csrf(&f.csrf)?;
     do_move(&state, &s, &id, &unit, "advance", PhaseStep::Advance, &f).await
 }
 
-pub async fn override_phase(State(state): State<AppState>, s: Staff, Path((id, unit)): Path<(String, String)>, Form(f): Form<MoveForm>) -> Result<Response, Error> {
+pub async fn override_phase(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, unit)): Path<(String, String)>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageCampaign)?;
     s.check_csrf(&f.csrf)?;
-    do_move(&state, &s, &id, &unit, "override", PhaseStep::Override { reason: f.reason.clone() }, &f).await
+    do_move(
+        &state,
+        &s,
+        &id,
+        &unit,
+        "override",
+        PhaseStep::Override {
+            reason: f.reason.clone(),
+        },
+        &f,
+    )
+    .await
 }
 
-pub async fn rework(State(state): State<AppState>, s: Staff, Path((id, unit)): Path<(String, String)>, Form(f): Form<MoveForm>) -> Result<Response, Error> {
+pub async fn rework(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, unit)): Path<(String, String)>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, Error> {
     if !may_rework(&s) {
         return Err(Error::Forbidden);
     }
     s.check_csrf(&f.csrf)?;
     // An unparsable phase index is handed on as out of range, so the state machine names the problem.
     let to = f.to.trim().parse::<usize>().unwrap_or(usize::MAX);
-    do_move(&state, &s, &id, &unit, "rework", PhaseStep::Rework { to, reasons: f.reasons.clone() }, &f).await
+    do_move(
+        &state,
+        &s,
+        &id,
+        &unit,
+        "rework",
+        PhaseStep::Rework {
+            to,
+            reasons: f.reasons.clone(),
+        },
+        &f,
+    )
+    .await
 }

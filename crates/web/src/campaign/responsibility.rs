@@ -61,9 +61,17 @@ pub struct MatrixQuery {
     saved: Option<String>,
 }
 
-async fn render(state: &AppState, s: &Staff, mq: MatrixQuery, form: Option<Vec<LevelRow>>) -> Result<Response, Error> {
+async fn render(
+    state: &AppState,
+    s: &Staff,
+    mq: MatrixQuery,
+    form: Option<Vec<LevelRow>>,
+) -> Result<Response, Error> {
     let page_no = mq.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (units, total) = state.store.responsibility_matrix(&s.actor, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
+    let (units, total) = state
+        .store
+        .responsibility_matrix(&s.actor, (page_no - 1) * PER_PAGE, PER_PAGE)
+        .await?;
     let can_edit = s.actor.role.can(Permission::ManageResponsibility);
     let mut editing = None;
     let mut rows_form = Vec::new();
@@ -92,15 +100,24 @@ async fn render(state: &AppState, s: &Staff, mq: MatrixQuery, form: Option<Vec<L
     let failed = rows_form.iter().any(|r| !r.error.is_empty());
     let r = page(&MatrixPage {
         nav: s.nav("/org/responsibility"),
-        levels: ResponsibilityLevel::all().iter().map(|l| l.label()).collect(),
+        levels: ResponsibilityLevel::all()
+            .iter()
+            .map(|l| l.label())
+            .collect(),
         rows: units
             .into_iter()
             .map(|u| MatrixLine {
                 cells: ResponsibilityLevel::all()
                     .iter()
                     .map(|l| match u.holder(*l) {
-                        Some(h) => Cell { name: h.name.clone(), position: h.position.clone() },
-                        None => Cell { name: String::new(), position: String::new() },
+                        Some(h) => Cell {
+                            name: h.name.clone(),
+                            position: h.position.clone(),
+                        },
+                        None => Cell {
+                            name: String::new(),
+                            position: String::new(),
+                        },
                     })
                     .collect(),
                 unit_name: format!("{}{}", "　".repeat(u.depth), u.unit_name),
@@ -116,12 +133,21 @@ async fn render(state: &AppState, s: &Staff, mq: MatrixQuery, form: Option<Vec<L
     Ok(if failed { bad_request(r) } else { r })
 }
 
-pub async fn matrix(State(state): State<AppState>, s: Staff, Query(mq): Query<MatrixQuery>) -> Result<Response, Error> {
+pub async fn matrix(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(mq): Query<MatrixQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     render(&state, &s, mq, None).await
 }
 
-pub async fn save(State(state): State<AppState>, s: Staff, Path(unit): Path<String>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, Error> {
+pub async fn save(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(unit): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageResponsibility)?;
     s.check_csrf(field(&form, "csrf"))?;
     let u = state.store.unit_in_scope(&s.actor, &unit).await?;
@@ -133,18 +159,39 @@ pub async fn save(State(state): State<AppState>, s: Staff, Path(unit): Path<Stri
         let mut error = String::new();
         if !name.trim().is_empty() || !position.trim().is_empty() {
             match check_holder(&name, &position) {
-                Ok((n, p)) => holders.push(Holder { level: *l, name: n, position: p }),
+                Ok((n, p)) => holders.push(Holder {
+                    level: *l,
+                    name: n,
+                    position: p,
+                }),
                 Err(e) => error = e.message,
             }
         }
-        rows.push(LevelRow { code: l.as_str(), label: l.label(), hint: l.holder_hint(), name, position, error });
+        rows.push(LevelRow {
+            code: l.as_str(),
+            label: l.label(),
+            hint: l.holder_hint(),
+            name,
+            position,
+            error,
+        });
     }
-    let back = MatrixQuery { unit: Some(u.id.clone()), page: None, saved: None };
+    let back = MatrixQuery {
+        unit: Some(u.id.clone()),
+        page: None,
+        saved: None,
+    };
     if rows.iter().any(|r| !r.error.is_empty()) {
         return render(&state, &s, back, Some(rows)).await;
     }
-    match state.store.set_responsibility(&s.actor, &u.id, &holders).await {
-        Ok(()) => Ok(Redirect::to(&format!("/org/responsibility?unit={}&saved=1", q(&u.id))).into_response()),
+    match state
+        .store
+        .set_responsibility(&s.actor, &u.id, &holders)
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/org/responsibility?unit={}&saved=1", q(&u.id))).into_response(),
+        ),
         Err(StoreError::Invalid(e)) => {
             if let Some(r) = rows.first_mut() {
                 r.error = e.message;
@@ -155,14 +202,27 @@ pub async fn save(State(state): State<AppState>, s: Staff, Path(unit): Path<Stri
     }
 }
 
-const EXPORT_HEADERS: &[&str] = &["单位", "主体责任", "职务", "第一责任人", "职务", "直接责任", "职务", "监督责任", "职务"];
+const EXPORT_HEADERS: &[&str] = &[
+    "单位",
+    "主体责任",
+    "职务",
+    "第一责任人",
+    "职务",
+    "直接责任",
+    "职务",
+    "监督责任",
+    "职务",
+];
 
 pub async fn export(State(state): State<AppState>, s: Staff) -> Result<Response, Error> {
     s.require(Permission::ViewCampaign)?;
     let out = XlsxStream::new("责任体系", EXPORT_HEADERS)?;
     let mut offset = 0;
     loop {
-        let (units, _) = state.store.responsibility_matrix(&s.actor, offset, 500).await?;
+        let (units, _) = state
+            .store
+            .responsibility_matrix(&s.actor, offset, 500)
+            .await?;
         if units.is_empty() {
             break;
         }
@@ -171,12 +231,24 @@ pub async fn export(State(state): State<AppState>, s: Staff) -> Result<Response,
             let mut row = vec![reports::Cell::Text(u.unit_name.clone())];
             for l in ResponsibilityLevel::all() {
                 let h = u.holder(*l);
-                row.push(reports::Cell::Text(h.map(|h| h.name.clone()).unwrap_or_default()));
-                row.push(reports::Cell::Text(h.map(|h| h.position.clone()).unwrap_or_default()));
+                row.push(reports::Cell::Text(
+                    h.map(|h| h.name.clone()).unwrap_or_default(),
+                ));
+                row.push(reports::Cell::Text(
+                    h.map(|h| h.position.clone()).unwrap_or_default(),
+                ));
             }
             out.send(row).await?;
         }
     }
-    state.store.audit_now(&s.actor.audit(), "responsibility.export", "responsibilities", &format!("{offset} units")).await?;
+    state
+        .store
+        .audit_now(
+            &s.actor.audit(),
+            "responsibility.export",
+            "responsibilities",
+            &format!("{offset} units"),
+        )
+        .await?;
     out.finish("responsibility.xlsx", "责任体系.xlsx").await
 }

@@ -259,6 +259,10 @@ struct DetailPage {
 }
 
 impl DetailPage {
+    fn hours(&self) -> String {
+        fmt_hours(self.a.minutes)
+    }
+
     fn time(&self, ms: &Option<i64>) -> String {
         ms.map(fmt_time).unwrap_or_else(|| "—".into())
     }

@@ -80,10 +80,6 @@ impl Campaigns {
         self.current.as_ref().map(|c| c.id.as_str()).unwrap_or("")
     }
 
-    pub fn name(&self) -> &str {
-        self.current.as_ref().map(|c| c.name.as_str()).unwrap_or("")
-    }
-
     pub fn options(&self) -> Vec<Opt> {
         opts(self.all.iter().map(|c| (c.id.as_str(), c.name.as_str())), self.id())
     }

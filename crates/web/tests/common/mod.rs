@@ -35,21 +35,108 @@ pub const BADGE_B: &str = "YB0001";
 
 /// (username, display name, role, unit, scope, officer badge)
 pub const ACCOUNTS: &[(&str, &str, Role, &str, DataScope, Option<&str>)] = &[
-    ("admin", "系统管理员 钱工", Role::Sysadmin, ROOT, DataScope::All, None),
-    ("office", "整顿办 王主任", Role::CampaignOffice, ROOT, DataScope::All, None),
-    ("office_a", "甲区整顿办 许科长", Role::CampaignOffice, DISTRICT_A, DataScope::Subtree, None),
-    ("jiwei", "纪检监察 李处长", Role::DisciplineInspector, ROOT, DataScope::All, None),
-    ("jiwei_a", "甲区纪检 赵科长", Role::DisciplineInspector, DISTRICT_A, DataScope::Subtree, None),
-    ("duchazu", "督导组 陈组长", Role::Inspector, ROOT, DataScope::All, None),
-    ("lianluo_b", "乙区联络员 周敏", Role::UnitLiaison, DISTRICT_B, DataScope::OwnUnit, None),
-    ("leader_a", "甲区负责人 吴局长", Role::UnitLeader, DISTRICT_A, DataScope::Subtree, Some(BADGE_LEADER_A)),
-    ("ganjing", "干警 孙磊", Role::Officer, DISTRICT_A_CHILD, DataScope::OwnUnit, Some(BADGE_OFFICER_A)),
-    ("baoguan", "保管员 郑洁", Role::Custodian, ROOT, DataScope::All, None),
-    ("shenji", "审计员 冯静", Role::Auditor, ROOT, DataScope::All, None),
+    (
+        "admin",
+        "系统管理员 钱工",
+        Role::Sysadmin,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
+    (
+        "office",
+        "整顿办 王主任",
+        Role::CampaignOffice,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
+    (
+        "office_a",
+        "甲区整顿办 许科长",
+        Role::CampaignOffice,
+        DISTRICT_A,
+        DataScope::Subtree,
+        None,
+    ),
+    (
+        "jiwei",
+        "纪检监察 李处长",
+        Role::DisciplineInspector,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
+    (
+        "jiwei_a",
+        "甲区纪检 赵科长",
+        Role::DisciplineInspector,
+        DISTRICT_A,
+        DataScope::Subtree,
+        None,
+    ),
+    (
+        "duchazu",
+        "督导组 陈组长",
+        Role::Inspector,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
+    (
+        "lianluo_b",
+        "乙区联络员 周敏",
+        Role::UnitLiaison,
+        DISTRICT_B,
+        DataScope::OwnUnit,
+        None,
+    ),
+    (
+        "leader_a",
+        "甲区负责人 吴局长",
+        Role::UnitLeader,
+        DISTRICT_A,
+        DataScope::Subtree,
+        Some(BADGE_LEADER_A),
+    ),
+    (
+        "ganjing",
+        "干警 孙磊",
+        Role::Officer,
+        DISTRICT_A_CHILD,
+        DataScope::OwnUnit,
+        Some(BADGE_OFFICER_A),
+    ),
+    (
+        "baoguan",
+        "保管员 郑洁",
+        Role::Custodian,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
+    (
+        "shenji",
+        "审计员 冯静",
+        Role::Auditor,
+        ROOT,
+        DataScope::All,
+        None,
+    ),
 ];
 
 /// One account per role (the all-scope one where a role has two), for route × role checks.
-pub const ONE_PER_ROLE: &[&str] = &["admin", "office", "jiwei", "duchazu", "lianluo_b", "leader_a", "ganjing", "baoguan", "shenji"];
+pub const ONE_PER_ROLE: &[&str] = &[
+    "admin",
+    "office",
+    "jiwei",
+    "duchazu",
+    "lianluo_b",
+    "leader_a",
+    "ganjing",
+    "baoguan",
+    "shenji",
+];
 
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -78,7 +165,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { require_totp: false, accounts: None }
+        Options {
+            require_totp: false,
+            accounts: None,
+        }
     }
 }
 
@@ -106,7 +196,9 @@ impl Teardown {
         let _ = self.server.await;
         if let Some((server_url, name)) = self.pg {
             if let Ok(db) = sea_orm::Database::connect(server_url.as_str()).await {
-                let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = db
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
                 let _ = db.close().await;
             }
         }
@@ -151,9 +243,22 @@ async fn start(backend: &Backend, opts: &Options) -> (TestApp, Teardown) {
     let name = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres(server) => {
-            let db_name = format!("mj_test_{}", crypto::random_token().to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).take(16).collect::<String>());
-            let admin = sea_orm::Database::connect(server.as_str()).await.expect("connect to MINGJING_TEST_PG");
-            admin.execute_unprepared(&format!("CREATE DATABASE {db_name}")).await.expect("create test database");
+            let db_name = format!(
+                "mj_test_{}",
+                crypto::random_token()
+                    .to_ascii_lowercase()
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(16)
+                    .collect::<String>()
+            );
+            let admin = sea_orm::Database::connect(server.as_str())
+                .await
+                .expect("connect to MINGJING_TEST_PG");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+                .await
+                .expect("create test database");
             admin.close().await.expect("close admin connection");
             config.database_url = Some(with_database(server, &db_name));
             pg = Some((server.clone(), db_name));
@@ -163,13 +268,29 @@ async fn start(backend: &Backend, opts: &Options) -> (TestApp, Teardown) {
     let keyring = crypto::Keyring::new(crypto::MasterKey::generate(), crypto::Suite::Sm4Gcm);
     let store = Store::open(&config, keyring).await.expect("open store");
     let units = seed(&store, opts).await;
-    let state = AppState::new(store.clone(), WebConfig { require_totp: opts.require_totp, behind_tls: false, trust_proxy: false });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let state = AppState::new(
+        store.clone(),
+        WebConfig {
+            require_totp: opts.require_totp,
+            behind_tls: false,
+            trust_proxy: false,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move {
         let _ = web::serve(listener, state).await;
     });
-    let app = TestApp { base: format!("http://{addr}"), store, data_dir: dir.path().to_path_buf(), backend: name, units: Arc::new(units), _dir: Arc::new(dir) };
+    let app = TestApp {
+        base: format!("http://{addr}"),
+        store,
+        data_dir: dir.path().to_path_buf(),
+        backend: name,
+        units: Arc::new(units),
+        _dir: Arc::new(dir),
+    };
     (app, Teardown { server, pg })
 }
 
@@ -192,21 +313,42 @@ fn with_database(server: &str, db: &str) -> String {
 
 async fn seed(store: &Store, opts: &Options) -> Vec<(String, String)> {
     let sys = AuditActor::system();
-    let unit = |code: &str, name: &str, kind: UnitKind, parent: Option<&str>| NewUnit { code: code.into(), name: name.into(), kind, parent_code: parent.map(str::to_string) };
+    let unit = |code: &str, name: &str, kind: UnitKind, parent: Option<&str>| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent_code: parent.map(str::to_string),
+    };
     store
         .create_units(
             &sys,
             &[
                 unit(ROOT, "江州市委政法委", UnitKind::Committee, None),
                 unit(DISTRICT_A, "甲区公安分局", UnitKind::Police, Some(ROOT)),
-                unit(DISTRICT_A_CHILD, "甲区公安分局城关派出所", UnitKind::Police, Some(DISTRICT_A)),
+                unit(
+                    DISTRICT_A_CHILD,
+                    "甲区公安分局城关派出所",
+                    UnitKind::Police,
+                    Some(DISTRICT_A),
+                ),
                 unit(DISTRICT_B, "乙区人民法院", UnitKind::Court, Some(ROOT)),
-                unit(DISTRICT_B_CHILD, "乙区人民法院城南法庭", UnitKind::Court, Some(DISTRICT_B)),
+                unit(
+                    DISTRICT_B_CHILD,
+                    "乙区人民法院城南法庭",
+                    UnitKind::Court,
+                    Some(DISTRICT_B),
+                ),
             ],
         )
         .await
         .expect("units");
-    let officer = |name: &str, badge: &str, unit: &str, position: &str| NewOfficer { name: name.into(), badge: badge.into(), unit_code: unit.into(), position: position.into(), id_number: None };
+    let officer = |name: &str, badge: &str, unit: &str, position: &str| NewOfficer {
+        name: name.into(),
+        badge: badge.into(),
+        unit_code: unit.into(),
+        position: position.into(),
+        id_number: None,
+    };
     store
         .add_officers(
             &sys,
@@ -221,7 +363,11 @@ async fn seed(store: &Store, opts: &Options) -> Vec<(String, String)> {
     // Argon2 dominates the fixture's time: hash the accounts side by side (the store allows two at once).
     let mut set = tokio::task::JoinSet::new();
     for (username, display, role, unit, scope, badge) in ACCOUNTS {
-        if opts.accounts.as_ref().is_some_and(|only| !only.contains(username)) {
+        if opts
+            .accounts
+            .as_ref()
+            .is_some_and(|only| !only.contains(username))
+        {
             continue;
         }
         let store = store.clone();
@@ -234,12 +380,23 @@ async fn seed(store: &Store, opts: &Options) -> Vec<(String, String)> {
             password: PASSWORD.to_string(),
             officer_badge: badge.map(str::to_string),
         };
-        set.spawn(async move { store.create_user(&AuditActor::system(), &u).await.expect("user") });
+        set.spawn(async move {
+            store
+                .create_user(&AuditActor::system(), &u)
+                .await
+                .expect("user")
+        });
     }
     while let Some(r) = set.join_next().await {
         r.expect("user task");
     }
-    store.units().await.expect("units").into_iter().map(|u| (u.code, u.id)).collect()
+    store
+        .units()
+        .await
+        .expect("units")
+        .into_iter()
+        .map(|u| (u.code, u.id))
+        .collect()
 }
 
 // ---------- captured logs ----------
@@ -265,14 +422,22 @@ fn init_logs() {
     LOGS.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let w = buf.clone();
-        let filter = tracing_subscriber::EnvFilter::new("debug,web=trace,store=trace,hyper=info,hyper_util=info,h2=info,reqwest=info");
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(move || LogWriter(w.clone())).try_init();
+        let filter = tracing_subscriber::EnvFilter::new(
+            "debug,web=trace,store=trace,hyper=info,hyper_util=info,h2=info,reqwest=info",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(w.clone()))
+            .try_init();
         buf
     });
 }
 
 pub fn captured_logs() -> Vec<u8> {
-    LOGS.get().and_then(|b| b.lock().ok().map(|v| v.clone())).unwrap_or_default()
+    LOGS.get()
+        .and_then(|b| b.lock().ok().map(|v| v.clone()))
+        .unwrap_or_default()
 }
 
 // ---------- clients ----------
@@ -283,46 +448,91 @@ impl TestApp {
     }
 
     pub fn unit_id(&self, code: &str) -> String {
-        self.units.iter().find(|(c, _)| c == code).map(|(_, id)| id.clone()).unwrap_or_else(|| panic!("no unit {code}"))
+        self.units
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, id)| id.clone())
+            .unwrap_or_else(|| panic!("no unit {code}"))
     }
 
     /// A client for the public portal: no cookies, redirects are shown, not followed.
     pub fn public(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// A fresh client with its own cookie jar, not yet signed in.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().expect("client")
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client")
     }
 
     /// Signs in through the login form (GET /login for the hidden `pre` token and its cookie, then POST).
     pub async fn login(&self, username: &str) -> reqwest::Client {
         let c = self.browser();
         let res = self.login_with(&c, username, PASSWORD).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login as {username} did not redirect");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "login as {username} did not redirect"
+        );
         assert_eq!(location(&res), "/home", "login as {username}");
         c
     }
 
     /// Posts the login form; returns the raw response (a redirect on success, the form again otherwise).
-    pub async fn login_with(&self, c: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        let page = c.get(self.url("/login")).send().await.expect("GET /login").text().await.expect("body");
+    pub async fn login_with(
+        &self,
+        c: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("GET /login")
+            .text()
+            .await
+            .expect("body");
         let pre = hidden(&page, "pre").expect("login form has a pre token");
-        c.post(self.url("/login")).form(&[("username", username), ("password", password), ("pre", pre.as_str())]).send().await.expect("POST /login")
+        c.post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("pre", pre.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST /login")
     }
 
     /// The CSRF token of the signed-in client's session, scraped from a page's hidden input.
     pub async fn csrf(&self, c: &reqwest::Client, path: &str) -> String {
         let res = c.get(self.url(path)).send().await.expect("GET page");
-        assert_eq!(res.status(), StatusCode::OK, "GET {path} for its csrf token");
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "GET {path} for its csrf token"
+        );
         let page = res.text().await.expect("body");
         hidden(&page, "csrf").unwrap_or_else(|| panic!("no csrf input on {path}"))
     }
 
     /// A bearer token from POST /api/v1/auth/token.
     pub async fn api_token(&self, username: &str) -> String {
-        let res = self.public().post(self.url("/api/v1/auth/token")).json(&json!({ "username": username, "password": PASSWORD })).send().await.expect("token");
+        let res = self
+            .public()
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("token");
         assert_eq!(res.status(), StatusCode::OK, "token for {username}");
         let v: Value = res.json().await.expect("json");
         v["token"].as_str().expect("token").to_string()
@@ -331,29 +541,62 @@ impl TestApp {
     /// The store's view of a person (for direct checks), through a session of their own.
     pub async fn actor(&self, username: &str) -> Actor {
         let users = self.store.users().await.expect("users");
-        let u = users.iter().find(|u| u.username == username).unwrap_or_else(|| panic!("no user {username}"));
-        let token = self.store.create_session(&u.id, "web", true).await.expect("session");
-        self.store.session(&token).await.expect("session").expect("live session").actor
+        let u = users
+            .iter()
+            .find(|u| u.username == username)
+            .unwrap_or_else(|| panic!("no user {username}"));
+        let token = self
+            .store
+            .create_session(&u.id, "web", true)
+            .await
+            .expect("session");
+        self.store
+            .session(&token)
+            .await
+            .expect("session")
+            .expect("live session")
+            .actor
     }
 
     /// Submits a tip as JSON through the public API; returns (receipt, number).
     pub async fn submit_tip(&self, tip: &Value) -> (String, String) {
-        let res = self.public().post(self.url("/api/v1/public/tips")).json(tip).send().await.expect("submit");
+        let res = self
+            .public()
+            .post(self.url("/api/v1/public/tips"))
+            .json(tip)
+            .send()
+            .await
+            .expect("submit");
         assert_eq!(res.status(), StatusCode::CREATED, "tip submission");
         let v: Value = res.json().await.expect("json");
-        (v["receipt"].as_str().expect("receipt").to_string(), v["number"].as_str().expect("number").to_string())
+        (
+            v["receipt"].as_str().expect("receipt").to_string(),
+            v["number"].as_str().expect("number").to_string(),
+        )
     }
 
     /// The id and number of the clue a tip became.
     pub async fn clue_of_tip(&self, tip_number: &str) -> (String, String) {
         let actor = self.actor("jiwei").await;
-        let (clues, _) = self.store.clues(&actor, &store::clues::ClueFilter::default(), 0, 1000).await.expect("clues");
-        let c = clues.iter().find(|c| c.summary == format!("群众举报 {tip_number}")).unwrap_or_else(|| panic!("no clue for {tip_number}"));
+        let (clues, _) = self
+            .store
+            .clues(&actor, &store::clues::ClueFilter::default(), 0, 1000)
+            .await
+            .expect("clues");
+        let c = clues
+            .iter()
+            .find(|c| c.summary == format!("群众举报 {tip_number}"))
+            .unwrap_or_else(|| panic!("no clue for {tip_number}"));
         (c.id.clone(), c.number.clone())
     }
 
     /// Registers a clue as the office (root unit) and assigns it to `unit_code`; returns (id, number).
-    pub async fn clue_in(&self, unit_code: &str, accused_badge: Option<&str>, summary: &str) -> (String, String) {
+    pub async fn clue_in(
+        &self,
+        unit_code: &str,
+        accused_badge: Option<&str>,
+        summary: &str,
+    ) -> (String, String) {
         let office = self.actor("office").await;
         let n = store::clues::NewClue {
             source: domain::clues::ClueSource::Inspection,
@@ -364,7 +607,11 @@ impl TestApp {
             accused_badge: accused_badge.map(str::to_string),
             summary: summary.into(),
         };
-        let (id, number) = self.store.register_clue(&office, &n).await.expect("register");
+        let (id, number) = self
+            .store
+            .register_clue(&office, &n)
+            .await
+            .expect("register");
         self.assign(&id, unit_code).await;
         (id, number)
     }
@@ -373,7 +620,14 @@ impl TestApp {
     pub async fn assign(&self, clue_id: &str, unit_code: &str) {
         let office = self.actor("office").await;
         self.store
-            .clue_step(&office, clue_id, &store::clues::StepInput::Assign { unit_id: self.unit_id(unit_code) }, "")
+            .clue_step(
+                &office,
+                clue_id,
+                &store::clues::StepInput::Assign {
+                    unit_id: self.unit_id(unit_code),
+                },
+                "",
+            )
             .await
             .expect("assign");
     }
@@ -392,12 +646,17 @@ impl TestApp {
     /// Runs raw SQL written with `?` placeholders on the app's database.
     pub async fn exec(&self, sql: &str, values: Vec<sea_orm::Value>) -> u64 {
         let conn = self.store.connection();
-        store::Sql::of(conn).exec(conn, sql, values).await.expect("raw statement")
+        store::Sql::of(conn)
+            .exec(conn, sql, values)
+            .await
+            .expect("raw statement")
     }
 }
 
 fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -419,7 +678,11 @@ pub fn hidden(page: &str, name: &str) -> Option<String> {
 }
 
 pub fn location(res: &reqwest::Response) -> String {
-    res.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    res.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -445,7 +708,11 @@ pub fn tiny_png() -> Vec<u8> {
         for b in data {
             crc ^= u32::from(*b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -500,19 +767,29 @@ pub fn tip(description: &str) -> Value {
 /// Twenty digits in five groups of four.
 pub fn is_grouped_receipt(r: &str) -> bool {
     let groups: Vec<&str> = r.split(' ').collect();
-    groups.len() == 5 && groups.iter().all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit()))
+    groups.len() == 5
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A short random suffix so canaries and keys are unique per run.
 pub fn random_suffix() -> String {
-    crypto::random_token().chars().filter(char::is_ascii_alphanumeric).take(12).collect()
+    crypto::random_token()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect()
 }
 
 /// Fails a test on any 5xx, with the body, before asserting on the 4xx wanted.
 pub async fn expect_status(res: reqwest::Response, want: StatusCode, what: &str) -> String {
     let status = res.status();
     let body = res.text().await.unwrap_or_default();
-    assert!(!status.is_server_error(), "{what}: server error {status}: {body}");
+    assert!(
+        !status.is_server_error(),
+        "{what}: server error {status}: {body}"
+    );
     assert_eq!(status, want, "{what}: {body}");
     body
 }

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{self, Backend, Options, PASSWORD, TestApp, expect_status, location, on_each_backend_with};
+use crate::common::{Options, PASSWORD, TestApp, expect_status, location, on_each_backend_with};
 
 fn login_error(page: &str) -> String {
     page.split("id=\"login-error\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or("").to_string()
@@ -160,12 +160,15 @@ async fn api_totp(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_totp_is_required_an_account_without_it_gets_no_token() {
-    let backend = Backend::Sqlite;
-    let app = common::spawn_app_on(&backend, &Options { require_totp: true, accounts: Some(vec!["office"]) }).await;
+    on_each_backend_with(Options { require_totp: true, accounts: Some(vec!["office"]) }, totp_required).await
+}
+
+async fn totp_required(app: TestApp) {
     let res = app.public().post(app.url("/api/v1/auth/token")).json(&json!({ "username": "office", "password": PASSWORD })).send().await.unwrap();
     let v: Value = serde_json::from_str(&expect_status(res, StatusCode::FORBIDDEN, "enrolment required").await).unwrap();
     assert_eq!(v["code"], "totp_enrollment_required");
     assert!(v["message"].as_str().unwrap().contains("动态口令"));
+    assert!(app.store.audit_recent(20, None).await.unwrap().iter().all(|r| !(r.action == "login.ok" && r.detail == "api")), "no API session was made");
     // The web login sends the person to enrol first.
     let res = app.login_with(&app.browser(), "office", PASSWORD).await;
     assert_eq!(location(&res), "/account/totp");

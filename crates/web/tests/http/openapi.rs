@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
-use crate::common::{DISTRICT_A, TestApp, expect_status, spawn_app, tip};
+use crate::common::{DISTRICT_A, TestApp, expect_status, on_each_backend, spawn_app, tip};
 
 const OPERATIONS: [(&str, &str); 11] = [
     ("/api/v1/public/tips", "post"),
@@ -60,7 +60,10 @@ async fn the_openapi_document_describes_every_api_route() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_answers_match_the_documented_schemas() {
-    let app = spawn_app().await;
+    on_each_backend(answers_match_schemas).await
+}
+
+async fn answers_match_schemas(app: TestApp) {
     let doc: Value = app.public().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     let mut seen = Vec::new();
     let c = app.public();
