@@ -92,6 +92,8 @@ pub struct AppState {
     pub receipt_limiter: Arc<Mutex<RateLimiter>>,
     /// Tip submissions by the public: per client (generous; real people file one or two).
     pub submit_limiter: Arc<Mutex<RateLimiter>>,
+    /// Dashboard aggregates per data scope (see `dashboard::DASHBOARD_TTL`).
+    pub dashboard_cache: Arc<dashboard::DashboardCache>,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             config: Arc::new(config),
             receipt_limiter: limits.receipt.limiter(),
             submit_limiter: limits.submit.limiter(),
+            dashboard_cache: Arc::new(dashboard::DashboardCache::default()),
         }
     }
 }
