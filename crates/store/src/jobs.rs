@@ -69,6 +69,7 @@ impl Store {
 
     async fn sweep(&self) -> Result<()> {
         self.sweep_orphan_attachments(60 * 60 * 1000).await?;
+        self.sweep_orphan_evidence(60 * 60 * 1000).await?;
         let _w = self.write_lock.lock().await;
         let cutoff = now_ms() - crate::org::API_IDLE_MS;
         Sql::of(&self.db).exec(&self.db, "DELETE FROM sessions WHERE last_seen < ?", vals![cutoff]).await?;

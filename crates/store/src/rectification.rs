@@ -59,7 +59,11 @@ pub(crate) use rectification_ddl;
 
 impl Store {
     /// (rows accepted — 验收销号 — , all rows) of the unit's own ledger in the campaign.
-    pub async fn rectification_counts(&self, campaign_id: &str, unit_id: &str) -> Result<(i64, i64)> {
+    pub async fn rectification_counts(
+        &self,
+        campaign_id: &str,
+        unit_id: &str,
+    ) -> Result<(i64, i64)> {
         let r = Sql::of(&self.db)
             .one(
                 &self.db,
@@ -68,7 +72,10 @@ impl Store {
             )
             .await?;
         match r {
-            Some(r) => Ok((r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0), r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0))),
+            Some(r) => Ok((
+                r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0),
+                r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0),
+            )),
             None => Ok((0, 0)),
         }
     }
@@ -244,7 +251,18 @@ pub struct NewRule {
 /// The most evidence files one row keeps.
 pub const MAX_EVIDENCE_PER_ITEM: i64 = 30;
 
-async fn insert_event<C: ConnectionTrait>(c: &C, table: &str, owner_col: &str, owner: &str, kind: &str, from: Option<&str>, to: &str, note: &str, actor: &Actor, now: i64) -> Result<()> {
+async fn insert_event<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    owner_col: &str,
+    owner: &str,
+    kind: &str,
+    from: Option<&str>,
+    to: &str,
+    note: &str,
+    actor: &Actor,
+    now: i64,
+) -> Result<()> {
     Sql::of(c)
         .exec(
             c,
@@ -257,19 +275,37 @@ async fn insert_event<C: ConnectionTrait>(c: &C, table: &str, owner_col: &str, o
 
 impl Store {
     fn evidence_dir(&self, item_id: &str) -> PathBuf {
-        self.data_dir.join("evidence").join("rectification").join(item_id)
+        self.data_dir
+            .join("evidence")
+            .join("rectification")
+            .join(item_id)
     }
 
     // ---------- ledger rows ----------
 
     /// Adds a ledger row for a unit in the actor's scope. `source_ref` names the self-report or finding the
     /// row comes from; it must be in scope and belong to the same unit's campaign.
-    pub async fn add_rectification_item(&self, actor: &Actor, campaign_id: &str, unit_id: &str, item: &ValidItem, source_ref: Option<&str>) -> Result<(String, String)> {
-        let unit = self.unit_in_scope(actor, unit_id).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::invalid("unit_id", "请选择本人权限范围内的责任单位"),
-            other => other,
-        })?;
-        let source_ref = match (item.source, source_ref.map(str::trim).filter(|s| !s.is_empty())) {
+    pub async fn add_rectification_item(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: &str,
+        item: &ValidItem,
+        source_ref: Option<&str>,
+    ) -> Result<(String, String)> {
+        let unit = self
+            .unit_in_scope(actor, unit_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    StoreError::invalid("unit_id", "请选择本人权限范围内的责任单位")
+                }
+                other => other,
+            })?;
+        let source_ref = match (
+            item.source,
+            source_ref.map(str::trim).filter(|s| !s.is_empty()),
+        ) {
             (ItemSource::Finding, Some(r)) => {
                 let f = self.finding_in_scope(actor, r).await?;
                 if f.finding.campaign_id != campaign_id {
@@ -284,7 +320,12 @@ impl Store {
                 }
                 Some(rep.id)
             }
-            (_, Some(_)) => return Err(StoreError::invalid("source", "只有来自自查报告或查实问题的整改事项才能关联来源")),
+            (_, Some(_)) => {
+                return Err(StoreError::invalid(
+                    "source",
+                    "只有来自自查报告或查实问题的整改事项才能关联来源",
+                ));
+            }
             (_, None) => None,
         };
         let now = now_ms();
@@ -302,14 +343,43 @@ impl Store {
                 ],
             )
             .await?;
-        let note = format!("列入整改台账（{}），整改时限{}", item.source.label(), item.deadline);
-        insert_event(&txn, "rectification_events", "item_id", &id, "create", None, "open", &note, actor, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "rectification.create", &format!("rectification:{number}"), &format!("unit={} source={}", unit.code, item.source.as_str())).await?;
+        let note = format!(
+            "列入整改台账（{}），整改时限{}",
+            item.source.label(),
+            item.deadline
+        );
+        insert_event(
+            &txn,
+            "rectification_events",
+            "item_id",
+            &id,
+            "create",
+            None,
+            "open",
+            &note,
+            actor,
+            now,
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "rectification.create",
+            &format!("rectification:{number}"),
+            &format!("unit={} source={}", unit.code, item.source.as_str()),
+        )
+        .await?;
         txn.commit().await?;
         Ok((id, number))
     }
 
-    fn item_where(&self, actor: &Actor, campaign_id: Option<&str>, f: &ItemFilter) -> (String, Vec<Value>) {
+    fn item_where(
+        &self,
+        actor: &Actor,
+        campaign_id: Option<&str>,
+        f: &ItemFilter,
+    ) -> (String, Vec<Value>) {
         let (scope, mut v) = actor.scope_condition("i.unit_id");
         let mut w = vec![scope];
         if let Some(c) = campaign_id {
@@ -339,23 +409,52 @@ impl Store {
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             w.push("(i.number LIKE ? OR i.problem LIKE ? OR i.person LIKE ?)".into());
             let like = format!("%{}%", q.replace(['%', '_'], ""));
-            v.extend([Value::from(like.clone()), Value::from(like.clone()), Value::from(like)]);
+            v.extend([
+                Value::from(like.clone()),
+                Value::from(like.clone()),
+                Value::from(like),
+            ]);
         }
         (w.join(" AND "), v)
     }
 
-    pub async fn rectification_items(&self, actor: &Actor, campaign_id: &str, f: &ItemFilter, offset: u64, limit: u64) -> Result<(Vec<Item>, i64)> {
+    pub async fn rectification_items(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        f: &ItemFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Item>, i64)> {
         let (w, mut v) = self.item_where(actor, Some(campaign_id), f);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM rectification_items i WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM rectification_items i WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql.all(&self.db, &format!("SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {w} ORDER BY i.deadline, i.number LIMIT ? OFFSET ?"), v).await?;
         let t = today_str();
-        Ok((rows.iter().map(|r| item_from(r, &t)).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter()
+                .map(|r| item_from(r, &t))
+                .collect::<Result<_>>()?,
+            total,
+        ))
     }
 
-    pub async fn rectification_items_after(&self, actor: &Actor, campaign_id: &str, f: &ItemFilter, after: &str, limit: u64) -> Result<Vec<Item>> {
+    pub async fn rectification_items_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        f: &ItemFilter,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<Item>> {
         let (w, mut v) = self.item_where(actor, Some(campaign_id), f);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -368,12 +467,23 @@ impl Store {
     pub async fn rectification_item_in_scope(&self, actor: &Actor, id: &str) -> Result<Item> {
         let (w, mut v) = self.item_where(actor, None, &ItemFilter::default());
         v.push(Value::from(id));
-        let r = Sql::of(&self.db).one(&self.db, &format!("SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {w} AND i.id = ?"), v).await?.ok_or(StoreError::NotFound)?;
+        let r = Sql::of(&self.db)
+            .one(
+                &self.db,
+                &format!("SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {w} AND i.id = ?"),
+                v,
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         item_from(&r, &today_str())
     }
 
     /// Ledger rows made from one self-report or finding, in the actor's scope.
-    pub async fn rectification_items_from(&self, actor: &Actor, source_ref: &str) -> Result<Vec<Item>> {
+    pub async fn rectification_items_from(
+        &self,
+        actor: &Actor,
+        source_ref: &str,
+    ) -> Result<Vec<Item>> {
         let (w, mut v) = self.item_where(actor, None, &ItemFilter::default());
         v.push(Value::from(source_ref));
         let rows = Sql::of(&self.db).all(&self.db, &format!("SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE {w} AND i.source_ref = ? ORDER BY i.number"), v).await?;
@@ -390,7 +500,11 @@ impl Store {
     }
 
     /// Counts per ledger in scope: one per source, and one per stubborn problem's special rectification.
-    pub async fn ledger_counts(&self, actor: &Actor, campaign_id: &str) -> Result<Vec<LedgerCount>> {
+    pub async fn ledger_counts(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+    ) -> Result<Vec<LedgerCount>> {
         let (w, wv) = self.item_where(actor, Some(campaign_id), &ItemFilter::default());
         // The date's placeholder stands before the WHERE clause's in the text, so its value goes first.
         let mut v = vals![today_str()];
@@ -404,18 +518,31 @@ impl Store {
                 v,
             )
             .await?;
-        let mut by_source: Vec<LedgerCount> = ItemSource::all().iter().filter(|s| **s != ItemSource::Special).map(|s| LedgerCount { source: s.as_str().into(), ..Default::default() }).collect();
+        let mut by_source: Vec<LedgerCount> = ItemSource::all()
+            .iter()
+            .filter(|s| **s != ItemSource::Special)
+            .map(|s| LedgerCount {
+                source: s.as_str().into(),
+                ..Default::default()
+            })
+            .collect();
         let mut special: Vec<LedgerCount> = ProblemCategory::all()
             .iter()
             .filter(|c| c.is_stubborn())
-            .map(|c| LedgerCount { source: ItemSource::Special.as_str().into(), category: Some(c.as_str().into()), ..Default::default() })
+            .map(|c| LedgerCount {
+                source: ItemSource::Special.as_str().into(),
+                category: Some(c.as_str().into()),
+                ..Default::default()
+            })
             .collect();
         for r in &rows {
             let source: String = get(r, "source")?;
             let category: String = get(r, "category")?;
             let n = |c: &str| -> Result<i64> { Ok(get::<Option<i64>>(r, c)?.unwrap_or(0)) };
             let slot = if source == ItemSource::Special.as_str() {
-                special.iter_mut().find(|l| l.category.as_deref() == Some(category.as_str()))
+                special
+                    .iter_mut()
+                    .find(|l| l.category.as_deref() == Some(category.as_str()))
             } else {
                 by_source.iter_mut().find(|l| l.source == source)
             };
@@ -433,7 +560,13 @@ impl Store {
     /// Takes one step of a row's life (see `domain::rectification::next`): checks it, writes the new
     /// state, the history entry and the audit row in one transaction. A row goes up for acceptance only
     /// with at least one evidence file.
-    pub async fn rectification_step(&self, actor: &Actor, id: &str, action: ItemAction, note: &str) -> Result<ItemState> {
+    pub async fn rectification_step(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: ItemAction,
+        note: &str,
+    ) -> Result<ItemState> {
         let item = self.rectification_item_in_scope(actor, id).await?;
         let note = domain::rectification::check_note(action, note)?;
         let from = ItemState::parse(&item.state)?;
@@ -443,26 +576,72 @@ impl Store {
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
         if action == ItemAction::Submit {
-            let files = sql.scalar(&txn, "SELECT COUNT(*) FROM rectification_evidence WHERE item_id = ?", vals![id]).await?;
+            let files = sql
+                .scalar(
+                    &txn,
+                    "SELECT COUNT(*) FROM rectification_evidence WHERE item_id = ?",
+                    vals![id],
+                )
+                .await?;
             if files == 0 {
-                return Err(StoreError::invalid("note", "报请验收前请至少上传一份佐证材料"));
+                return Err(StoreError::invalid(
+                    "note",
+                    "报请验收前请至少上传一份佐证材料",
+                ));
             }
         }
         let (set, v) = match action {
-            ItemAction::Progress | ItemAction::Submit => ("state = ?, progress = ?, updated_at = ?", vals![to.as_str(), note.as_str(), now]),
-            ItemAction::Accept => ("state = ?, accepted_at = ?, updated_at = ?", vals![to.as_str(), now, now]),
-            ItemAction::Reject => ("state = ?, reworks = reworks + 1, updated_at = ?", vals![to.as_str(), now]),
+            ItemAction::Progress | ItemAction::Submit => (
+                "state = ?, progress = ?, updated_at = ?",
+                vals![to.as_str(), note.as_str(), now],
+            ),
+            ItemAction::Accept => (
+                "state = ?, accepted_at = ?, updated_at = ?",
+                vals![to.as_str(), now, now],
+            ),
+            ItemAction::Reject => (
+                "state = ?, reworks = reworks + 1, updated_at = ?",
+                vals![to.as_str(), now],
+            ),
         };
         let mut v = v;
         v.push(Value::from(id));
         v.push(Value::from(from.as_str()));
         // The state in WHERE makes a concurrent second step fail instead of applying twice.
-        let n = sql.exec(&txn, &format!("UPDATE rectification_items SET {set} WHERE id = ? AND state = ?"), v).await?;
+        let n = sql
+            .exec(
+                &txn,
+                &format!("UPDATE rectification_items SET {set} WHERE id = ? AND state = ?"),
+                v,
+            )
+            .await?;
         if n != 1 {
-            return Err(StoreError::Conflict("整改事项已被他人更新，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "整改事项已被他人更新，请刷新后重试".into(),
+            ));
         }
-        insert_event(&txn, "rectification_events", "item_id", id, action.name(), Some(from.as_str()), to.as_str(), &note, actor, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), &format!("rectification.{}", action.name()), &format!("rectification:{}", item.number), action.label()).await?;
+        insert_event(
+            &txn,
+            "rectification_events",
+            "item_id",
+            id,
+            action.name(),
+            Some(from.as_str()),
+            to.as_str(),
+            &note,
+            actor,
+            now,
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            &format!("rectification.{}", action.name()),
+            &format!("rectification:{}", item.number),
+            action.label(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(to)
     }
@@ -471,17 +650,36 @@ impl Store {
 
     /// Stores an evidence file under a server-made name, checked by content. The file is written and
     /// synced before the row commits; if the commit fails the file is removed.
-    pub async fn add_evidence(&self, actor: &Actor, item_id: &str, name: &str, bytes: &[u8]) -> Result<String> {
+    pub async fn add_evidence(
+        &self,
+        actor: &Actor,
+        item_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String> {
         let item = self.rectification_item_in_scope(actor, item_id).await?;
         let state = ItemState::parse(&item.state)?;
         if !matches!(state, ItemState::Open | ItemState::Rework) {
-            return Err(StoreError::invalid("file", format!("整改事项{}，不能再上传佐证材料", state.label())));
+            return Err(StoreError::invalid(
+                "file",
+                format!("整改事项{}，不能再上传佐证材料", state.label()),
+            ));
         }
-        let kind: AttachmentKind = domain::tips::check_attachment(bytes).map_err(|e| e.at("file"))?;
+        let kind: AttachmentKind =
+            domain::tips::check_attachment(bytes).map_err(|e| e.at("file"))?;
         let display = domain::tips::sanitize_filename(name);
-        let count = Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM rectification_evidence WHERE item_id = ?", vals![item_id]).await?;
+        let count = Sql::of(&self.db)
+            .scalar(
+                &self.db,
+                "SELECT COUNT(*) FROM rectification_evidence WHERE item_id = ?",
+                vals![item_id],
+            )
+            .await?;
         if count >= MAX_EVIDENCE_PER_ITEM {
-            return Err(StoreError::invalid("file", format!("每个整改事项最多保存{MAX_EVIDENCE_PER_ITEM}份佐证材料")));
+            return Err(StoreError::invalid(
+                "file",
+                format!("每个整改事项最多保存{MAX_EVIDENCE_PER_ITEM}份佐证材料"),
+            ));
         }
         let id = new_id();
         let dir = self.evidence_dir(item_id);
@@ -529,12 +727,26 @@ impl Store {
             .all(&self.db, "SELECT id, name, kind, size, uploaded_by, created_at FROM rectification_evidence WHERE item_id = ? ORDER BY created_at, id", vals![item_id])
             .await?;
         rows.iter()
-            .map(|r| Ok(Evidence { id: get(r, "id")?, name: get(r, "name")?, kind: get(r, "kind")?, size: get(r, "size")?, uploaded_by: get(r, "uploaded_by")?, created_at: get(r, "created_at")? }))
+            .map(|r| {
+                Ok(Evidence {
+                    id: get(r, "id")?,
+                    name: get(r, "name")?,
+                    kind: get(r, "kind")?,
+                    size: get(r, "size")?,
+                    uploaded_by: get(r, "uploaded_by")?,
+                    created_at: get(r, "created_at")?,
+                })
+            })
             .collect()
     }
 
     /// (display name, kind, bytes) of one evidence file, checked against its digest.
-    pub async fn evidence_file(&self, actor: &Actor, item_id: &str, evidence_id: &str) -> Result<(String, String, Vec<u8>)> {
+    pub async fn evidence_file(
+        &self,
+        actor: &Actor,
+        item_id: &str,
+        evidence_id: &str,
+    ) -> Result<(String, String, Vec<u8>)> {
         self.rectification_item_in_scope(actor, item_id).await?;
         let r = Sql::of(&self.db)
             .one(&self.db, "SELECT name, kind, digest FROM rectification_evidence WHERE item_id = ? AND id = ?", vals![item_id, evidence_id])
@@ -543,9 +755,56 @@ impl Store {
         let path = self.evidence_dir(item_id).join(evidence_id);
         let bytes = tokio::fs::read(&path).await?;
         if hex::encode(crypto::sm3(&bytes)) != get::<String>(&r, "digest")? {
-            return Err(StoreError::Integrity(format!("evidence {evidence_id} does not match its digest")));
+            return Err(StoreError::Integrity(format!(
+                "evidence {evidence_id} does not match its digest"
+            )));
         }
         Ok((get(&r, "name")?, get(&r, "kind")?, bytes))
+    }
+
+    /// Removes evidence files older than `older_than_ms` that no row names: what a crash between writing a
+    /// file and committing its row leaves behind. Returns how many files went.
+    pub async fn sweep_orphan_evidence(&self, older_than_ms: i64) -> Result<usize> {
+        let root = self.data_dir.join("evidence").join("rectification");
+        let Ok(dirs) = std::fs::read_dir(&root) else {
+            return Ok(0);
+        };
+        let now = std::time::SystemTime::now();
+        let sql = Sql::of(&self.db);
+        let mut removed = 0;
+        for d in dirs.flatten() {
+            let item = d.file_name().to_string_lossy().into_owned();
+            let Ok(files) = std::fs::read_dir(d.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                let age = f
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|m| now.duration_since(m).ok())
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0);
+                if age < older_than_ms {
+                    continue;
+                }
+                let id = f.file_name().to_string_lossy().into_owned();
+                let n = sql
+                    .scalar(
+                        &self.db,
+                        "SELECT COUNT(*) FROM rectification_evidence WHERE id = ? AND item_id = ?",
+                        vals![id.as_str(), item.as_str()],
+                    )
+                    .await?;
+                if n == 0 {
+                    std::fs::remove_file(f.path())?;
+                    removed += 1;
+                }
+            }
+            // An emptied folder goes too (fails harmlessly if anything is left).
+            let _ = std::fs::remove_dir(d.path());
+        }
+        Ok(removed)
     }
 
     // ---------- overdue rows ----------
@@ -587,9 +846,17 @@ impl Store {
                 let due: String = get(r, "deadline")?;
                 after = id.clone();
                 let (kind, msg, targets) = if due < ts {
-                    ("overdue", format!("整改事项{number}已超过整改时限（{due}）仍未销号，请督促整改"), vec![unit.clone(), root.id.clone()])
+                    (
+                        "overdue",
+                        format!("整改事项{number}已超过整改时限（{due}）仍未销号，请督促整改"),
+                        vec![unit.clone(), root.id.clone()],
+                    )
                 } else {
-                    ("reminder", format!("整改事项{number}将于{due}到期，请按时完成整改并报请验收"), vec![unit.clone()])
+                    (
+                        "reminder",
+                        format!("整改事项{number}将于{due}到期，请按时完成整改并报请验收"),
+                        vec![unit.clone()],
+                    )
                 };
                 for target in targets {
                     let key = format!("rectification:{kind}:{id}:{due}:{target}");
@@ -603,7 +870,15 @@ impl Store {
                 }
             }
             if batch > 0 {
-                append(&txn, &self.audit_key(), &AuditActor::system(), "job.rectification_deadlines", "rectification", &format!("{batch} notices")).await?;
+                append(
+                    &txn,
+                    &self.audit_key(),
+                    &AuditActor::system(),
+                    "job.rectification_deadlines",
+                    "rectification",
+                    &format!("{batch} notices"),
+                )
+                .await?;
             }
             txn.commit().await?;
             written += batch;
@@ -615,13 +890,20 @@ impl Store {
 
     /// Drafts a rule for a unit in scope, linked to the ledger rows (by number) that showed the gap.
     pub async fn add_rule(&self, actor: &Actor, campaign_id: &str, n: &NewRule) -> Result<String> {
-        let unit = self.unit_in_scope(actor, &n.unit_id).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::invalid("unit_id", "请选择本人权限范围内的制定单位"),
-            other => other,
-        })?;
+        let unit = self
+            .unit_in_scope(actor, &n.unit_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    StoreError::invalid("unit_id", "请选择本人权限范围内的制定单位")
+                }
+                other => other,
+            })?;
         let title = domain::org::clean_text(&n.title, "title", "制度名称", 2, 100)?;
         let summary = domain::org::clean_text(&n.summary, "summary", "主要内容", 5, 5000)?;
-        let items = self.items_by_number(actor, campaign_id, &n.item_numbers).await?;
+        let items = self
+            .items_by_number(actor, campaign_id, &n.item_numbers)
+            .await?;
         let now = now_ms();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -637,19 +919,50 @@ impl Store {
         for item in &items {
             sql.exec(&txn, "INSERT INTO rectification_rule_items (id, rule_id, item_id, created_at) VALUES (?, ?, ?, ?)", vals![new_id(), id.as_str(), item.as_str(), now]).await?;
         }
-        insert_event(&txn, "rectification_rule_events", "rule_id", &id, "create", None, RuleState::Drafting.as_str(), &format!("起草，关联整改事项{}项", items.len()), actor, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "rule.create", &format!("rule:{number}"), &format!("unit={} items={}", unit.code, items.len())).await?;
+        insert_event(
+            &txn,
+            "rectification_rule_events",
+            "rule_id",
+            &id,
+            "create",
+            None,
+            RuleState::Drafting.as_str(),
+            &format!("起草，关联整改事项{}项", items.len()),
+            actor,
+            now,
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "rule.create",
+            &format!("rule:{number}"),
+            &format!("unit={} items={}", unit.code, items.len()),
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
 
     /// Ids of the rows with these numbers, each in scope and in the campaign; unknown numbers are a field error.
-    async fn items_by_number(&self, actor: &Actor, campaign_id: &str, numbers: &[String]) -> Result<Vec<String>> {
+    async fn items_by_number(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        numbers: &[String],
+    ) -> Result<Vec<String>> {
         let mut ids = Vec::new();
         for number in numbers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             let (w, mut v) = self.item_where(actor, Some(campaign_id), &ItemFilter::default());
             v.push(Value::from(number));
-            let r = Sql::of(&self.db).one(&self.db, &format!("SELECT i.id FROM rectification_items i WHERE {w} AND i.number = ?"), v).await?;
+            let r = Sql::of(&self.db)
+                .one(
+                    &self.db,
+                    &format!("SELECT i.id FROM rectification_items i WHERE {w} AND i.number = ?"),
+                    v,
+                )
+                .await?;
             match r {
                 Some(r) => {
                     let id: String = get(&r, "id")?;
@@ -658,8 +971,17 @@ impl Store {
                     }
                 }
                 None => {
-                    let shown: String = number.chars().filter(|c| !c.is_control()).take(30).collect();
-                    return Err(StoreError::invalid("items", format!("本次整顿的台账中没有编号为「{shown}」的整改事项（或不在您的管辖范围内）")));
+                    let shown: String = number
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(30)
+                        .collect();
+                    return Err(StoreError::invalid(
+                        "items",
+                        format!(
+                            "本次整顿的台账中没有编号为「{shown}」的整改事项（或不在您的管辖范围内）"
+                        ),
+                    ));
                 }
             }
         }
@@ -676,17 +998,38 @@ impl Store {
         (w.join(" AND "), v)
     }
 
-    pub async fn rules(&self, actor: &Actor, campaign_id: &str, offset: u64, limit: u64) -> Result<(Vec<Rule>, i64)> {
+    pub async fn rules(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Rule>, i64)> {
         let (w, mut v) = self.rule_where(actor, Some(campaign_id));
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM rectification_rules r WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM rectification_rules r WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql.all(&self.db, &format!("SELECT {RULE_COLUMNS} FROM {RULE_FROM} WHERE {w} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?"), v).await?;
-        rows.iter().map(rule_from).collect::<Result<Vec<_>>>().map(|r| (r, total))
+        rows.iter()
+            .map(rule_from)
+            .collect::<Result<Vec<_>>>()
+            .map(|r| (r, total))
     }
 
-    pub async fn rules_after(&self, actor: &Actor, campaign_id: &str, after: &str, limit: u64) -> Result<Vec<Rule>> {
+    pub async fn rules_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<Rule>> {
         let (w, mut v) = self.rule_where(actor, Some(campaign_id));
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -697,7 +1040,14 @@ impl Store {
     pub async fn rule_in_scope(&self, actor: &Actor, id: &str) -> Result<Rule> {
         let (w, mut v) = self.rule_where(actor, None);
         v.push(Value::from(id));
-        let r = Sql::of(&self.db).one(&self.db, &format!("SELECT {RULE_COLUMNS} FROM {RULE_FROM} WHERE {w} AND r.id = ?"), v).await?.ok_or(StoreError::NotFound)?;
+        let r = Sql::of(&self.db)
+            .one(
+                &self.db,
+                &format!("SELECT {RULE_COLUMNS} FROM {RULE_FROM} WHERE {w} AND r.id = ?"),
+                v,
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         rule_from(&r)
     }
 
@@ -732,7 +1082,14 @@ impl Store {
     }
 
     /// Adopts, revises or abolishes a rule (see `domain::rectification::next_rule`), on the given day.
-    pub async fn rule_step(&self, actor: &Actor, id: &str, action: RuleAction, on: NaiveDate, note: &str) -> Result<RuleState> {
+    pub async fn rule_step(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: RuleAction,
+        on: NaiveDate,
+        note: &str,
+    ) -> Result<RuleState> {
         let rule = self.rule_in_scope(actor, id).await?;
         let note = domain::rectification::check_rule_note(action, note)?;
         if on > today() {
@@ -753,19 +1110,52 @@ impl Store {
             .exec(&txn, &format!("UPDATE rectification_rules SET state = ?, {col}, updated_at = ? WHERE id = ? AND state = ?"), vals![to.as_str(), day.as_str(), now, id, from.as_str()])
             .await?;
         if n != 1 {
-            return Err(StoreError::Conflict("制度状态已被他人更新，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "制度状态已被他人更新，请刷新后重试".into(),
+            ));
         }
-        let text = if note.is_empty() { format!("{}（{day}）", action.label()) } else { format!("{}（{day}）：{note}", action.label()) };
-        insert_event(&txn, "rectification_rule_events", "rule_id", id, action.name(), Some(from.as_str()), to.as_str(), &text, actor, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), &format!("rule.{}", action.name()), &format!("rule:{}", rule.number), &day).await?;
+        let text = if note.is_empty() {
+            format!("{}（{day}）", action.label())
+        } else {
+            format!("{}（{day}）：{note}", action.label())
+        };
+        insert_event(
+            &txn,
+            "rectification_rule_events",
+            "rule_id",
+            id,
+            action.name(),
+            Some(from.as_str()),
+            to.as_str(),
+            &text,
+            actor,
+            now,
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            &format!("rule.{}", action.name()),
+            &format!("rule:{}", rule.number),
+            &day,
+        )
+        .await?;
         txn.commit().await?;
         Ok(to)
     }
 
     /// Links more ledger rows (by number) to a rule.
-    pub async fn link_rule_items(&self, actor: &Actor, id: &str, numbers: &[String]) -> Result<usize> {
+    pub async fn link_rule_items(
+        &self,
+        actor: &Actor,
+        id: &str,
+        numbers: &[String],
+    ) -> Result<usize> {
         let rule = self.rule_in_scope(actor, id).await?;
-        let items = self.items_by_number(actor, &rule.campaign_id, numbers).await?;
+        let items = self
+            .items_by_number(actor, &rule.campaign_id, numbers)
+            .await?;
         if items.is_empty() {
             return Err(StoreError::invalid("items", "请填写要关联的整改事项编号"));
         }
@@ -781,8 +1171,28 @@ impl Store {
                 added += 1;
             }
         }
-        insert_event(&txn, "rectification_rule_events", "rule_id", id, "link", Some(rule.state.as_str()), rule.state.as_str(), &format!("关联整改事项{added}项"), actor, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "rule.link", &format!("rule:{}", rule.number), &format!("{added} items")).await?;
+        insert_event(
+            &txn,
+            "rectification_rule_events",
+            "rule_id",
+            id,
+            "link",
+            Some(rule.state.as_str()),
+            rule.state.as_str(),
+            &format!("关联整改事项{added}项"),
+            actor,
+            now,
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "rule.link",
+            &format!("rule:{}", rule.number),
+            &format!("{added} items"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(added)
     }

@@ -4,7 +4,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use domain::clues::Conclusion;
-use domain::selfcheck::{Decision, Finding, FindingItem, FindingSource, Leniency, Section, SelfReportVersion, Window, leniency};
+use domain::selfcheck::{
+    Decision, Finding, FindingItem, FindingSource, Leniency, Section, SelfReportVersion, Window,
+    leniency,
+};
 use domain::tips::ProblemCategory;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
@@ -59,7 +62,10 @@ impl Store {
             )
             .await?;
         match r {
-            Some(r) => Ok((r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0), r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0))),
+            Some(r) => Ok((
+                r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0),
+                r.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0),
+            )),
             None => Ok((0, 0)),
         }
     }
@@ -67,12 +73,20 @@ impl Store {
 
 /// Beijing wall-clock time of an epoch-millisecond instant.
 pub fn local_datetime(ms: i64) -> NaiveDateTime {
-    local_offset().timestamp_millis_opt(ms).single().map(|t| t.naive_local()).unwrap_or_default()
+    local_offset()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.naive_local())
+        .unwrap_or_default()
 }
 
 /// The epoch milliseconds of a Beijing wall-clock time.
 pub fn local_ms(t: NaiveDateTime) -> i64 {
-    local_offset().from_local_datetime(&t).single().map(|t| t.timestamp_millis()).unwrap_or(0)
+    local_offset()
+        .from_local_datetime(&t)
+        .single()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or(0)
 }
 
 fn ymd(d: NaiveDate) -> String {
@@ -80,7 +94,8 @@ fn ymd(d: NaiveDate) -> String {
 }
 
 fn parse_day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Integrity(format!("bad date {s}")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Integrity(format!("bad date {s}")))
 }
 
 /// One officer's self-report for a campaign, as lists show it.
@@ -101,7 +116,8 @@ pub struct ReportSummary {
 }
 
 const REPORT_COLUMNS: &str = "r.id, r.campaign_id, r.officer_id, o.name AS officer_name, o.badge, r.unit_id, u.name AS unit_name, r.latest_version, r.problems, r.created_at, r.updated_at";
-const REPORT_FROM: &str = "self_reports r JOIN officers o ON o.id = r.officer_id JOIN units u ON u.id = r.unit_id";
+const REPORT_FROM: &str =
+    "self_reports r JOIN officers o ON o.id = r.officer_id JOIN units u ON u.id = r.unit_id";
 
 fn report_from(r: &QueryResult) -> Result<ReportSummary> {
     Ok(ReportSummary {
@@ -131,11 +147,18 @@ pub struct VersionView {
 impl VersionView {
     /// The domain's view, for the leniency rule.
     pub fn to_domain(&self) -> SelfReportVersion {
-        SelfReportVersion { version: self.version.max(0) as u32, submitted_at: local_datetime(self.submitted_at), sections: self.sections.clone() }
+        SelfReportVersion {
+            version: self.version.max(0) as u32,
+            submitted_at: local_datetime(self.submitted_at),
+            sections: self.sections.clone(),
+        }
     }
 
     pub fn problems(&self) -> usize {
-        self.sections.iter().filter(|(_, s)| matches!(s, Section::Text(_))).count()
+        self.sections
+            .iter()
+            .filter(|(_, s)| matches!(s, Section::Text(_)))
+            .count()
     }
 }
 
@@ -158,7 +181,11 @@ pub struct UnitStat {
 impl UnitStat {
     /// Filed rate in whole percent (0 for a unit without officers).
     pub fn rate(&self) -> i64 {
-        if self.officers == 0 { 0 } else { self.filed * 100 / self.officers }
+        if self.officers == 0 {
+            0
+        } else {
+            self.filed * 100 / self.officers
+        }
     }
 }
 
@@ -196,7 +223,8 @@ pub struct FindingRow {
 }
 
 const FINDING_COLUMNS: &str = "f.id, f.number, f.campaign_id, f.unit_id, u.name AS unit_name, f.officer_id, o.name AS officer_name, o.badge, f.category, f.source, f.clue_id, f.description, f.found_on, f.known_at, f.known_how, f.outcome, f.compared_by, f.compared_at, f.created_at";
-const FINDING_FROM: &str = "findings f JOIN officers o ON o.id = f.officer_id JOIN units u ON u.id = f.unit_id";
+const FINDING_FROM: &str =
+    "findings f JOIN officers o ON o.id = f.officer_id JOIN units u ON u.id = f.unit_id";
 
 fn finding_from(r: &QueryResult) -> Result<FindingRow> {
     Ok(FindingRow {
@@ -262,7 +290,10 @@ pub struct NewInspectionFinding {
 
 /// Without a window nobody could file, so no version exists to be judged against one; this stands in.
 fn window_or_open(w: Option<Window>) -> Window {
-    w.unwrap_or(Window { opens: NaiveDate::MIN, closes: NaiveDate::MAX - chrono::Days::new(1) })
+    w.unwrap_or(Window {
+        opens: NaiveDate::MIN,
+        closes: NaiveDate::MAX - chrono::Days::new(1),
+    })
 }
 
 impl Store {
@@ -273,23 +304,47 @@ impl Store {
     }
 
     /// Sets (or moves) the campaign's window and re-decides its findings: what counts depends on the close.
-    pub async fn set_selfcheck_window(&self, actor: &Actor, campaign_id: &str, w: Window) -> Result<()> {
+    pub async fn set_selfcheck_window(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        w: Window,
+    ) -> Result<()> {
         let now = now_ms();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "DELETE FROM selfcheck_windows WHERE campaign_id = ?", vals![campaign_id]).await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM selfcheck_windows WHERE campaign_id = ?",
+            vals![campaign_id],
+        )
+        .await?;
         sql.exec(
             &txn,
             "INSERT INTO selfcheck_windows (campaign_id, opens, closes, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)",
             vals![campaign_id, ymd(w.opens), ymd(w.closes), actor.display_name.as_str(), now],
         )
         .await?;
-        let ids = sql.all(&txn, "SELECT id FROM findings WHERE campaign_id = ?", vals![campaign_id]).await?;
+        let ids = sql
+            .all(
+                &txn,
+                "SELECT id FROM findings WHERE campaign_id = ?",
+                vals![campaign_id],
+            )
+            .await?;
         for r in &ids {
             redecide(&txn, &get::<String>(r, "id")?).await?;
         }
-        append(&txn, &self.audit_key(), &actor.audit(), "selfcheck.window", &format!("campaign:{campaign_id}"), &format!("{} ~ {}", w.opens, w.closes)).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "selfcheck.window",
+            &format!("campaign:{campaign_id}"),
+            &format!("{} ~ {}", w.opens, w.closes),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -298,28 +353,59 @@ impl Store {
 
     /// Files a new version of the signed-in officer's self-report. The first filing makes version 1; every
     /// amendment adds the next version and keeps the earlier ones. Only while the window is open.
-    pub async fn file_self_report(&self, actor: &Actor, campaign_id: &str, sections: &[(ProblemCategory, Section)]) -> Result<i32> {
+    pub async fn file_self_report(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        sections: &[(ProblemCategory, Section)],
+    ) -> Result<i32> {
         let officer_id = actor.officer_id.clone().ok_or(StoreError::Forbidden)?;
-        if sections.len() != ProblemCategory::all().len() || ProblemCategory::all().iter().any(|c| !sections.iter().any(|(k, _)| k == c)) {
-            return Err(StoreError::invalid("form", "自查事项报告须逐项填写全部问题类别"));
+        if sections.len() != ProblemCategory::all().len()
+            || ProblemCategory::all()
+                .iter()
+                .any(|c| !sections.iter().any(|(k, _)| k == c))
+        {
+            return Err(StoreError::invalid(
+                "form",
+                "自查事项报告须逐项填写全部问题类别",
+            ));
         }
-        let window = self.selfcheck_window(campaign_id).await?.ok_or_else(|| StoreError::invalid("form", "本次整顿尚未设定自查期限，暂不能填报"))?;
+        let window = self
+            .selfcheck_window(campaign_id)
+            .await?
+            .ok_or_else(|| StoreError::invalid("form", "本次整顿尚未设定自查期限，暂不能填报"))?;
         let day = today();
         if day < window.opens {
-            return Err(StoreError::invalid("form", format!("自查期限自{}开始，尚不能填报", window.opens)));
+            return Err(StoreError::invalid(
+                "form",
+                format!("自查期限自{}开始，尚不能填报", window.opens),
+            ));
         }
         if day > window.closes {
-            return Err(StoreError::invalid("form", format!("自查期限已于{}截止，不能再填报或修改", window.closes)));
+            return Err(StoreError::invalid(
+                "form",
+                format!("自查期限已于{}截止，不能再填报或修改", window.closes),
+            ));
         }
         let officer = Sql::of(&self.db)
-            .one(&self.db, "SELECT unit_id, active FROM officers WHERE id = ?", vals![officer_id.as_str()])
+            .one(
+                &self.db,
+                "SELECT unit_id, active FROM officers WHERE id = ?",
+                vals![officer_id.as_str()],
+            )
             .await?
             .ok_or(StoreError::Forbidden)?;
         if get::<i32>(&officer, "active")? == 0 {
-            return Err(StoreError::invalid("form", "您在花名册中已不是在岗干警，不能填报"));
+            return Err(StoreError::invalid(
+                "form",
+                "您在花名册中已不是在岗干警，不能填报",
+            ));
         }
         let unit_id: String = get(&officer, "unit_id")?;
-        let problems = sections.iter().filter(|(_, s)| matches!(s, Section::Text(_))).count() as i32;
+        let problems = sections
+            .iter()
+            .filter(|(_, s)| matches!(s, Section::Text(_)))
+            .count() as i32;
         let now = now_ms();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -372,14 +458,28 @@ impl Store {
             )
             .await?;
         }
-        append(&txn, &self.audit_key(), &actor.audit(), "selfcheck.file", &format!("self_report:{report_id}"), &format!("version={version} problems={problems}")).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "selfcheck.file",
+            &format!("self_report:{report_id}"),
+            &format!("version={version} problems={problems}"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(version)
     }
 
     /// The signed-in officer's own report for the campaign with every version, newest first.
-    pub async fn my_self_report(&self, actor: &Actor, campaign_id: &str) -> Result<Option<(ReportSummary, Vec<VersionView>)>> {
-        let Some(officer_id) = &actor.officer_id else { return Ok(None) };
+    pub async fn my_self_report(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+    ) -> Result<Option<(ReportSummary, Vec<VersionView>)>> {
+        let Some(officer_id) = &actor.officer_id else {
+            return Ok(None);
+        };
         let r = Sql::of(&self.db)
             .one(&self.db, &format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE r.campaign_id = ? AND r.officer_id = ?"), vals![campaign_id, officer_id.as_str()])
             .await?;
@@ -393,7 +493,12 @@ impl Store {
         }
     }
 
-    fn report_where(&self, actor: &Actor, campaign_id: &str, unit_id: Option<&str>) -> (String, Vec<Value>) {
+    fn report_where(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: Option<&str>,
+    ) -> (String, Vec<Value>) {
         let (scope, mut v) = actor.scope_condition("r.unit_id");
         let mut w = vec![scope, "r.campaign_id = ?".to_string()];
         v.push(Value::from(campaign_id));
@@ -404,10 +509,23 @@ impl Store {
         (w.join(" AND "), v)
     }
 
-    pub async fn self_reports(&self, actor: &Actor, campaign_id: &str, unit_id: Option<&str>, offset: u64, limit: u64) -> Result<(Vec<ReportSummary>, i64)> {
+    pub async fn self_reports(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ReportSummary>, i64)> {
         let (w, mut v) = self.report_where(actor, campaign_id, unit_id);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM self_reports r WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM self_reports r WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql.all(&self.db, &format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE {w} ORDER BY u.path, o.badge LIMIT ? OFFSET ?"), v).await?;
@@ -415,7 +533,14 @@ impl Store {
     }
 
     /// One page after `after` (by id), for exports that walk every report without holding them all.
-    pub async fn self_reports_after(&self, actor: &Actor, campaign_id: &str, unit_id: Option<&str>, after: &str, limit: u64) -> Result<Vec<ReportSummary>> {
+    pub async fn self_reports_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: Option<&str>,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<ReportSummary>> {
         let (w, mut v) = self.report_where(actor, campaign_id, unit_id);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -424,11 +549,19 @@ impl Store {
     }
 
     /// A report in the actor's scope with every version, newest first; `NotFound` otherwise.
-    pub async fn self_report_in_scope(&self, actor: &Actor, id: &str) -> Result<(ReportSummary, Vec<VersionView>)> {
+    pub async fn self_report_in_scope(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(ReportSummary, Vec<VersionView>)> {
         let (scope, mut v) = actor.scope_condition("r.unit_id");
         v.push(Value::from(id));
         let r = Sql::of(&self.db)
-            .one(&self.db, &format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE {scope} AND r.id = ?"), v)
+            .one(
+                &self.db,
+                &format!("SELECT {REPORT_COLUMNS} FROM {REPORT_FROM} WHERE {scope} AND r.id = ?"),
+                v,
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let s = report_from(&r)?;
@@ -437,7 +570,11 @@ impl Store {
     }
 
     /// Per unit in scope (its own officers) and per category (latest versions in scope).
-    pub async fn self_report_stats(&self, actor: &Actor, campaign_id: &str) -> Result<(Vec<UnitStat>, Vec<CategoryStat>)> {
+    pub async fn self_report_stats(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+    ) -> Result<(Vec<UnitStat>, Vec<CategoryStat>)> {
         let sql = Sql::of(&self.db);
         let (scope, sv) = actor.scope_condition("o.unit_id");
         let mut v = vals![campaign_id];
@@ -454,13 +591,32 @@ impl Store {
         let mut by_unit = std::collections::HashMap::new();
         for r in &rows {
             let n = |c: &str| -> Result<i64> { Ok(get::<Option<i64>>(r, c)?.unwrap_or(0)) };
-            by_unit.insert(get::<String>(r, "unit_id")?, (n("officers")?, n("filed")?, n("nil_reports")?, n("with_problems")?, n("problems")?));
+            by_unit.insert(
+                get::<String>(r, "unit_id")?,
+                (
+                    n("officers")?,
+                    n("filed")?,
+                    n("nil_reports")?,
+                    n("with_problems")?,
+                    n("problems")?,
+                ),
+            );
         }
         let units = self.units_in_scope(actor).await?;
         let mut stats = Vec::new();
         for u in units {
-            let (officers, filed, nil_reports, with_problems, problems) = by_unit.get(&u.id).copied().unwrap_or_default();
-            stats.push(UnitStat { unit_id: u.id, unit_name: u.name, depth: u.depth, officers, filed, nil_reports, with_problems, problems });
+            let (officers, filed, nil_reports, with_problems, problems) =
+                by_unit.get(&u.id).copied().unwrap_or_default();
+            stats.push(UnitStat {
+                unit_id: u.id,
+                unit_name: u.name,
+                depth: u.depth,
+                officers,
+                filed,
+                nil_reports,
+                with_problems,
+                problems,
+            });
         }
         let (scope, sv) = actor.scope_condition("r.unit_id");
         let mut v = vals![campaign_id];
@@ -474,7 +630,14 @@ impl Store {
                 v,
             )
             .await?;
-        let mut cats: Vec<CategoryStat> = ProblemCategory::all().iter().map(|c| CategoryStat { category: *c, reported: 0, nil: 0 }).collect();
+        let mut cats: Vec<CategoryStat> = ProblemCategory::all()
+            .iter()
+            .map(|c| CategoryStat {
+                category: *c,
+                reported: 0,
+                nil: 0,
+            })
+            .collect();
         for r in &rows {
             if let Ok(c) = ProblemCategory::parse(&get::<String>(r, "category")?) {
                 if let Some(s) = cats.iter_mut().find(|s| s.category == c) {
@@ -491,21 +654,59 @@ impl Store {
     /// Registers a finding from a concluded clue (属实/部分属实) that names an officer. The organisation
     /// knew of the problem from the clue's registration, so that is the moment self-reports are measured
     /// against; the finding's date is the day it is registered.
-    pub async fn register_finding_from_clue(&self, actor: &Actor, campaign_id: &str, clue_id: &str, items: &[String]) -> Result<String> {
+    pub async fn register_finding_from_clue(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        clue_id: &str,
+        items: &[String],
+    ) -> Result<String> {
         let clue = self.concluded_clue_in_scope(actor, clue_id).await?;
-        if !matches!(Conclusion::parse(&clue.conclusion), Ok(Conclusion::True | Conclusion::PartlyTrue)) {
-            return Err(StoreError::invalid("clue", "只有核查结论为属实或部分属实的线索才能登记为查实问题"));
+        if !matches!(
+            Conclusion::parse(&clue.conclusion),
+            Ok(Conclusion::True | Conclusion::PartlyTrue)
+        ) {
+            return Err(StoreError::invalid(
+                "clue",
+                "只有核查结论为属实或部分属实的线索才能登记为查实问题",
+            ));
         }
         let category = ProblemCategory::parse(&clue.category)?;
-        let description = format!("线索{}（{}）：{}", clue.number, Conclusion::parse(&clue.conclusion).map(|c| c.label()).unwrap_or(""), clue.summary);
+        let description = format!(
+            "线索{}（{}）：{}",
+            clue.number,
+            Conclusion::parse(&clue.conclusion)
+                .map(|c| c.label())
+                .unwrap_or(""),
+            clue.summary
+        );
         let how = format!("线索{}登记", clue.number);
-        self.insert_finding(actor, campaign_id, &clue.accused_officer_id, category, FindingSource::Clue, Some(clue.id.as_str()), &description, today(), clue.created_at, &how, items).await
+        self.insert_finding(
+            actor,
+            campaign_id,
+            &clue.accused_officer_id,
+            category,
+            FindingSource::Clue,
+            Some(clue.id.as_str()),
+            &description,
+            today(),
+            clue.created_at,
+            &how,
+            items,
+        )
+        .await
     }
 
     /// Records a problem an inspection found. The organisation knew of it from the start of the day of the
     /// inspection: a report made that day may have been prompted by the inspectors' visit.
-    pub async fn record_inspection_finding(&self, actor: &Actor, campaign_id: &str, n: &NewInspectionFinding) -> Result<String> {
-        let description = domain::org::clean_text(&n.description, "description", "问题描述", 5, 2000)?;
+    pub async fn record_inspection_finding(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        n: &NewInspectionFinding,
+    ) -> Result<String> {
+        let description =
+            domain::org::clean_text(&n.description, "description", "问题描述", 5, 2000)?;
         if n.found_on > today() {
             return Err(StoreError::invalid("found_on", "发现日期不能晚于今天"));
         }
@@ -523,7 +724,20 @@ impl Store {
         let officer_id: String = get(&r, "id")?;
         let known_at = local_ms(n.found_on.and_hms_opt(0, 0, 0).unwrap_or_default());
         let how = format!("督导检查发现（{}）", n.found_on);
-        self.insert_finding(actor, campaign_id, &officer_id, n.category, FindingSource::Inspection, None, &description, n.found_on, known_at, &how, &n.items).await
+        self.insert_finding(
+            actor,
+            campaign_id,
+            &officer_id,
+            n.category,
+            FindingSource::Inspection,
+            None,
+            &description,
+            n.found_on,
+            known_at,
+            &how,
+            &n.items,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -542,10 +756,20 @@ impl Store {
         items: &[String],
     ) -> Result<String> {
         if items.is_empty() || items.len() > domain::selfcheck::MAX_FINDING_ITEMS {
-            return Err(StoreError::invalid("items", "请逐行列出查实的具体问题（1至20项）"));
+            return Err(StoreError::invalid(
+                "items",
+                "请逐行列出查实的具体问题（1至20项）",
+            ));
         }
         let unit_id: String = get(
-            &Sql::of(&self.db).one(&self.db, "SELECT unit_id FROM officers WHERE id = ?", vals![officer_id]).await?.ok_or_else(|| StoreError::invalid("badge", "该干警不在花名册中"))?,
+            &Sql::of(&self.db)
+                .one(
+                    &self.db,
+                    "SELECT unit_id FROM officers WHERE id = ?",
+                    vals![officer_id],
+                )
+                .await?
+                .ok_or_else(|| StoreError::invalid("badge", "该干警不在花名册中"))?,
             "unit_id",
         )?;
         let now = now_ms();
@@ -568,12 +792,29 @@ impl Store {
             sql.exec(&txn, "INSERT INTO finding_items (id, finding_id, seq, text, covered) VALUES (?, ?, ?, ?, NULL)", vals![new_id(), id.as_str(), i as i32 + 1, text.as_str()]).await?;
         }
         let outcome = redecide(&txn, &id).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "finding.register", &format!("finding:{number}"), &format!("source={} {known_how} outcome={}", source.as_str(), outcome.as_str())).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "finding.register",
+            &format!("finding:{number}"),
+            &format!(
+                "source={} {known_how} outcome={}",
+                source.as_str(),
+                outcome.as_str()
+            ),
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
 
-    fn finding_where(&self, actor: &Actor, campaign_id: Option<&str>, f: &FindingFilter) -> (String, Vec<Value>) {
+    fn finding_where(
+        &self,
+        actor: &Actor,
+        campaign_id: Option<&str>,
+        f: &FindingFilter,
+    ) -> (String, Vec<Value>) {
         let (scope, mut v) = actor.scope_condition("f.unit_id");
         let mut w = vec![scope];
         if let Some(c) = campaign_id {
@@ -600,17 +841,37 @@ impl Store {
         (w.join(" AND "), v)
     }
 
-    pub async fn findings(&self, actor: &Actor, campaign_id: &str, f: &FindingFilter, offset: u64, limit: u64) -> Result<(Vec<FindingRow>, i64)> {
+    pub async fn findings(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        f: &FindingFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<FindingRow>, i64)> {
         let (w, mut v) = self.finding_where(actor, Some(campaign_id), f);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM findings f WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM findings f WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql.all(&self.db, &format!("SELECT {FINDING_COLUMNS} FROM {FINDING_FROM} WHERE {w} ORDER BY f.created_at DESC, f.id DESC LIMIT ? OFFSET ?"), v).await?;
         Ok((rows.iter().map(finding_from).collect::<Result<_>>()?, total))
     }
 
-    pub async fn findings_after(&self, actor: &Actor, campaign_id: &str, f: &FindingFilter, after: &str, limit: u64) -> Result<Vec<FindingRow>> {
+    pub async fn findings_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        f: &FindingFilter,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<FindingRow>> {
         let (w, mut v) = self.finding_where(actor, Some(campaign_id), f);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -625,14 +886,32 @@ impl Store {
         }
         let marks = vec!["?"; clue_ids.len()].join(", ");
         let v: Vec<Value> = clue_ids.iter().map(|c| Value::from(c.as_str())).collect();
-        let rows = Sql::of(&self.db).all(&self.db, &format!("SELECT clue_id FROM findings WHERE clue_id IN ({marks})"), v).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                &format!("SELECT clue_id FROM findings WHERE clue_id IN ({marks})"),
+                v,
+            )
+            .await?;
         rows.iter().map(|r| get::<String>(r, "clue_id")).collect()
     }
 
     /// Findings in scope counted by decision: (outcome, count), every outcome listed.
-    pub async fn finding_outcomes(&self, actor: &Actor, campaign_id: &str) -> Result<Vec<(Leniency, i64)>> {
+    pub async fn finding_outcomes(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+    ) -> Result<Vec<(Leniency, i64)>> {
         let (w, v) = self.finding_where(actor, Some(campaign_id), &FindingFilter::default());
-        let rows = Sql::of(&self.db).all(&self.db, &format!("SELECT f.outcome, COUNT(*) AS n FROM findings f WHERE {w} GROUP BY f.outcome"), v).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                &format!(
+                    "SELECT f.outcome, COUNT(*) AS n FROM findings f WHERE {w} GROUP BY f.outcome"
+                ),
+                v,
+            )
+            .await?;
         let mut out: Vec<(Leniency, i64)> = Leniency::all().iter().map(|l| (*l, 0)).collect();
         for r in &rows {
             if let Ok(l) = Leniency::parse(&get::<String>(r, "outcome")?) {
@@ -648,7 +927,14 @@ impl Store {
     pub async fn finding_in_scope(&self, actor: &Actor, id: &str) -> Result<FindingView> {
         let (w, mut v) = self.finding_where(actor, None, &FindingFilter::default());
         v.push(Value::from(id));
-        let r = Sql::of(&self.db).one(&self.db, &format!("SELECT {FINDING_COLUMNS} FROM {FINDING_FROM} WHERE {w} AND f.id = ?"), v).await?.ok_or(StoreError::NotFound)?;
+        let r = Sql::of(&self.db)
+            .one(
+                &self.db,
+                &format!("SELECT {FINDING_COLUMNS} FROM {FINDING_FROM} WHERE {w} AND f.id = ?"),
+                v,
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let finding = finding_from(&r)?;
         let (items, versions, window) = finding_inputs(&self.db, &finding).await?;
         let domain_finding = to_domain_finding(&finding, &items)?;
@@ -658,16 +944,31 @@ impl Store {
             domain::selfcheck::Reason::Basis { version, .. } => Some(*version as i32),
             _ => None,
         });
-        Ok(FindingView { finding, items, versions, window, decision, basis })
+        Ok(FindingView {
+            finding,
+            items,
+            versions,
+            window,
+            decision,
+            basis,
+        })
     }
 
     /// Records which items of the finding the officer's report covered, then decides again. Every item
     /// must be marked.
-    pub async fn compare_finding(&self, actor: &Actor, id: &str, covered: &[(i32, bool)]) -> Result<Leniency> {
+    pub async fn compare_finding(
+        &self,
+        actor: &Actor,
+        id: &str,
+        covered: &[(i32, bool)],
+    ) -> Result<Leniency> {
         let view = self.finding_in_scope(actor, id).await?;
         for it in &view.items {
             if !covered.iter().any(|(seq, _)| *seq == it.seq) {
-                return Err(StoreError::invalid("items", format!("请标记第{}项“{}”是否已在自查报告中报告", it.seq, it.text)));
+                return Err(StoreError::invalid(
+                    "items",
+                    format!("请标记第{}项“{}”是否已在自查报告中报告", it.seq, it.text),
+                ));
             }
         }
         let now = now_ms();
@@ -675,21 +976,51 @@ impl Store {
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
         for (seq, c) in covered {
-            sql.exec(&txn, "UPDATE finding_items SET covered = ? WHERE finding_id = ? AND seq = ?", vals![i32::from(*c), id, *seq]).await?;
+            sql.exec(
+                &txn,
+                "UPDATE finding_items SET covered = ? WHERE finding_id = ? AND seq = ?",
+                vals![i32::from(*c), id, *seq],
+            )
+            .await?;
         }
-        sql.exec(&txn, "UPDATE findings SET compared_by = ?, compared_at = ?, updated_at = ? WHERE id = ?", vals![actor.display_name.as_str(), now, now, id]).await?;
+        sql.exec(
+            &txn,
+            "UPDATE findings SET compared_by = ?, compared_at = ?, updated_at = ? WHERE id = ?",
+            vals![actor.display_name.as_str(), now, now, id],
+        )
+        .await?;
         let outcome = redecide(&txn, id).await?;
-        let marks: Vec<String> = covered.iter().map(|(s, c)| format!("{s}:{}", if *c { "y" } else { "n" })).collect();
-        append(&txn, &self.audit_key(), &actor.audit(), "finding.compare", &format!("finding:{}", view.finding.number), &format!("{} outcome={}", marks.join(","), outcome.as_str())).await?;
+        let marks: Vec<String> = covered
+            .iter()
+            .map(|(s, c)| format!("{s}:{}", if *c { "y" } else { "n" }))
+            .collect();
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "finding.compare",
+            &format!("finding:{}", view.finding.number),
+            &format!("{} outcome={}", marks.join(","), outcome.as_str()),
+        )
+        .await?;
         txn.commit().await?;
         Ok(outcome)
     }
 }
 
 async fn window_in<C: ConnectionTrait>(c: &C, campaign_id: &str) -> Result<Option<Window>> {
-    let r = Sql::of(c).one(c, "SELECT opens, closes FROM selfcheck_windows WHERE campaign_id = ?", vals![campaign_id]).await?;
+    let r = Sql::of(c)
+        .one(
+            c,
+            "SELECT opens, closes FROM selfcheck_windows WHERE campaign_id = ?",
+            vals![campaign_id],
+        )
+        .await?;
     match r {
-        Some(r) => Ok(Some(Window { opens: parse_day(&get::<String>(&r, "opens")?)?, closes: parse_day(&get::<String>(&r, "closes")?)? })),
+        Some(r) => Ok(Some(Window {
+            opens: parse_day(&get::<String>(&r, "opens")?)?,
+            closes: parse_day(&get::<String>(&r, "closes")?)?,
+        })),
         None => Ok(None),
     }
 }
@@ -708,29 +1039,65 @@ async fn versions_of<C: ConnectionTrait>(c: &C, report_id: &str) -> Result<Vec<V
     for r in &rows {
         let vid: String = get(r, "id")?;
         if out.last().map(|(id, _)| id != &vid).unwrap_or(true) {
-            out.push((vid.clone(), VersionView { version: get(r, "version")?, submitted_at: get(r, "submitted_at")?, submitted_by: get(r, "submitted_by")?, sections: Vec::new() }));
+            out.push((
+                vid.clone(),
+                VersionView {
+                    version: get(r, "version")?,
+                    submitted_at: get(r, "submitted_at")?,
+                    submitted_by: get(r, "submitted_by")?,
+                    sections: Vec::new(),
+                },
+            ));
         }
-        let Ok(category) = ProblemCategory::parse(&get::<String>(r, "category")?) else { continue };
-        let section = if get::<i32>(r, "nil")? != 0 { Section::Nil } else { Section::Text(get(r, "content")?) };
+        let Ok(category) = ProblemCategory::parse(&get::<String>(r, "category")?) else {
+            continue;
+        };
+        let section = if get::<i32>(r, "nil")? != 0 {
+            Section::Nil
+        } else {
+            Section::Text(get(r, "content")?)
+        };
         if let Some((_, v)) = out.last_mut() {
             v.sections.push((category, section));
         }
     }
     let mut versions: Vec<VersionView> = out.into_iter().map(|(_, v)| v).collect();
     for v in &mut versions {
-        v.sections.sort_by_key(|(c, _)| ProblemCategory::all().iter().position(|x| x == c));
+        v.sections
+            .sort_by_key(|(c, _)| ProblemCategory::all().iter().position(|x| x == c));
     }
     Ok(versions)
 }
 
-async fn finding_inputs<C: ConnectionTrait>(c: &C, f: &FindingRow) -> Result<(Vec<FindingItemRow>, Vec<VersionView>, Option<Window>)> {
+async fn finding_inputs<C: ConnectionTrait>(
+    c: &C,
+    f: &FindingRow,
+) -> Result<(Vec<FindingItemRow>, Vec<VersionView>, Option<Window>)> {
     let sql = Sql::of(c);
-    let rows = sql.all(c, "SELECT seq, text, covered FROM finding_items WHERE finding_id = ? ORDER BY seq", vals![f.id.as_str()]).await?;
+    let rows = sql
+        .all(
+            c,
+            "SELECT seq, text, covered FROM finding_items WHERE finding_id = ? ORDER BY seq",
+            vals![f.id.as_str()],
+        )
+        .await?;
     let items = rows
         .iter()
-        .map(|r| Ok(FindingItemRow { seq: get(r, "seq")?, text: get(r, "text")?, covered: get::<Option<i32>>(r, "covered")?.map(|x| x != 0) }))
+        .map(|r| {
+            Ok(FindingItemRow {
+                seq: get(r, "seq")?,
+                text: get(r, "text")?,
+                covered: get::<Option<i32>>(r, "covered")?.map(|x| x != 0),
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
-    let report = sql.one(c, "SELECT id FROM self_reports WHERE campaign_id = ? AND officer_id = ?", vals![f.campaign_id.as_str(), f.officer_id.as_str()]).await?;
+    let report = sql
+        .one(
+            c,
+            "SELECT id FROM self_reports WHERE campaign_id = ? AND officer_id = ?",
+            vals![f.campaign_id.as_str(), f.officer_id.as_str()],
+        )
+        .await?;
     let versions = match report {
         Some(r) => versions_of(c, &get::<String>(&r, "id")?).await?,
         None => Vec::new(),
@@ -744,17 +1111,40 @@ fn to_domain_finding(f: &FindingRow, items: &[FindingItemRow]) -> Result<Finding
         category: ProblemCategory::parse(&f.category)?,
         known_at: local_datetime(f.known_at),
         known_how: f.known_how.clone(),
-        items: items.iter().map(|i| FindingItem { text: i.text.clone(), covered: i.covered }).collect(),
+        items: items
+            .iter()
+            .map(|i| FindingItem {
+                text: i.text.clone(),
+                covered: i.covered,
+            })
+            .collect(),
     })
 }
 
 /// Runs the leniency rule on the stored facts and keeps its outcome on the row (for lists and counts).
 async fn redecide<C: ConnectionTrait>(c: &C, finding_id: &str) -> Result<Leniency> {
-    let r = Sql::of(c).one(c, &format!("SELECT {FINDING_COLUMNS} FROM {FINDING_FROM} WHERE f.id = ?"), vals![finding_id]).await?.ok_or(StoreError::NotFound)?;
+    let r = Sql::of(c)
+        .one(
+            c,
+            &format!("SELECT {FINDING_COLUMNS} FROM {FINDING_FROM} WHERE f.id = ?"),
+            vals![finding_id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let f = finding_from(&r)?;
     let (items, versions, window) = finding_inputs(c, &f).await?;
     let dv: Vec<SelfReportVersion> = versions.iter().map(VersionView::to_domain).collect();
-    let d = leniency(&dv, &to_domain_finding(&f, &items)?, &window_or_open(window));
-    Sql::of(c).exec(c, "UPDATE findings SET outcome = ? WHERE id = ?", vals![d.outcome.as_str(), finding_id]).await?;
+    let d = leniency(
+        &dv,
+        &to_domain_finding(&f, &items)?,
+        &window_or_open(window),
+    );
+    Sql::of(c)
+        .exec(
+            c,
+            "UPDATE findings SET outcome = ? WHERE id = ?",
+            vals![d.outcome.as_str(), finding_id],
+        )
+        .await?;
     Ok(d.outcome)
 }

@@ -414,6 +414,10 @@ fn filter_params(paged: bool) -> Vec<Value> {
         p.push(json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1 } }));
         p.push(json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE } }));
     }
+    // An empty value means "not given", as from an HTML form.
+    for param in &mut p {
+        param["allowEmptyValue"] = json!(true);
+    }
     p
 }
 

@@ -278,27 +278,27 @@ impl Store {
         let Some(old) = c.phases.get(seq) else {
             return Err(StoreError::NotFound);
         };
-        if let Some(prev) = seq.checked_sub(1).and_then(|i| c.phases.get(i)) {
-            if day(p.starts) < prev.ends_on {
-                return Err(StoreError::invalid(
-                    "phases",
-                    format!(
-                        "开始日期（{}）不能早于上一阶段「{}」的结束日期（{}）",
-                        p.starts, prev.name, prev.ends_on
-                    ),
-                ));
-            }
+        if let Some(prev) = seq.checked_sub(1).and_then(|i| c.phases.get(i))
+            && day(p.starts) < prev.ends_on
+        {
+            return Err(StoreError::invalid(
+                "phases",
+                format!(
+                    "开始日期（{}）不能早于上一阶段「{}」的结束日期（{}）",
+                    p.starts, prev.name, prev.ends_on
+                ),
+            ));
         }
-        if let Some(next) = c.phases.get(seq + 1) {
-            if day(p.ends) > next.starts_on {
-                return Err(StoreError::invalid(
-                    "phases",
-                    format!(
-                        "结束日期（{}）不能晚于下一阶段「{}」的开始日期（{}）",
-                        p.ends, next.name, next.starts_on
-                    ),
-                ));
-            }
+        if let Some(next) = c.phases.get(seq + 1)
+            && day(p.ends) > next.starts_on
+        {
+            return Err(StoreError::invalid(
+                "phases",
+                format!(
+                    "结束日期（{}）不能晚于下一阶段「{}」的开始日期（{}）",
+                    p.ends, next.name, next.starts_on
+                ),
+            ));
         }
         let criteria =
             serde_json::to_string(&p.criteria).map_err(|e| StoreError::Integrity(e.to_string()))?;

@@ -68,7 +68,11 @@ fn progress_sql(campaign_id: &str, cond: &str, cond_values: &[Value]) -> (String
 const DONE: &str = "(p.minutes >= ? AND (p.passed = 1 OR ? = 0) AND p.essays >= ?)";
 
 fn done_values(req: &StudyRequirement) -> Vec<Value> {
-    vals![i64::from(req.required_minutes), i64::from(req.require_test), i64::from(req.required_essays)]
+    vals![
+        i64::from(req.required_minutes),
+        i64::from(req.require_test),
+        i64::from(req.required_essays)
+    ]
 }
 
 fn progress_of(r: &QueryResult) -> Result<StudyProgress> {
@@ -121,7 +125,11 @@ impl Store {
     }
 
     /// Every unit in the actor's scope with its own officers' completion, in tree order.
-    pub async fn study_completion_by_unit(&self, actor: &Actor, campaign_id: &str) -> Result<Vec<UnitCompletion>> {
+    pub async fn study_completion_by_unit(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+    ) -> Result<Vec<UnitCompletion>> {
         let req = self.study_requirement(campaign_id).await?;
         let (cond, cv) = actor.scope_condition("o.unit_id");
         let (progress, pv) = progress_sql(campaign_id, &cond, &cv);
@@ -138,7 +146,10 @@ impl Store {
             .await?;
         let mut counts = std::collections::HashMap::new();
         for r in &rows {
-            counts.insert(get::<String>(r, "unit_id")?, (get::<i64>(r, "done")?, get::<i64>(r, "total")?));
+            counts.insert(
+                get::<String>(r, "unit_id")?,
+                (get::<i64>(r, "done")?, get::<i64>(r, "total")?),
+            );
         }
         Ok(self
             .units_in_scope(actor)
@@ -182,14 +193,22 @@ impl Store {
         let req = self.study_requirement(campaign_id).await?;
         let (cond, cv) = Self::completion_filter(actor, unit_id);
         let (progress, pv) = progress_sql(campaign_id, &cond, &cv);
-        let filter = if unfinished_only { format!("WHERE NOT {DONE}") } else { String::new() };
+        let filter = if unfinished_only {
+            format!("WHERE NOT {DONE}")
+        } else {
+            String::new()
+        };
         let mut v = pv;
         if unfinished_only {
             v.extend(done_values(&req));
         }
         let sql = Sql::of(&self.db);
         let total = sql
-            .scalar(&self.db, &format!("SELECT COUNT(*) FROM ({progress}) p {filter}"), v.clone())
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM ({progress}) p {filter}"),
+                v.clone(),
+            )
             .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
@@ -200,7 +219,12 @@ impl Store {
                 v,
             )
             .await?;
-        Ok((rows.iter().map(|r| officer_study(r, &req)).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter()
+                .map(|r| officer_study(r, &req))
+                .collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// For exports: the officers of the next `limit` badges after `after` (by badge), optionally only the
@@ -240,12 +264,28 @@ impl Store {
         } else {
             String::new()
         };
-        let rows = sql.all(&self.db, &format!("SELECT p.* FROM ({progress}) p {filter} ORDER BY p.badge"), v).await?;
-        Ok((rows.iter().map(|r| officer_study(r, &req)).collect::<Result<_>>()?, upper))
+        let rows = sql
+            .all(
+                &self.db,
+                &format!("SELECT p.* FROM ({progress}) p {filter} ORDER BY p.badge"),
+                v,
+            )
+            .await?;
+        Ok((
+            rows.iter()
+                .map(|r| officer_study(r, &req))
+                .collect::<Result<_>>()?,
+            upper,
+        ))
     }
 
     /// One officer's progress; `None` if the officer is not active or not in the actor's scope.
-    pub async fn study_officer(&self, actor: &Actor, campaign_id: &str, officer_id: &str) -> Result<Option<OfficerStudy>> {
+    pub async fn study_officer(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        officer_id: &str,
+    ) -> Result<Option<OfficerStudy>> {
         let req = self.study_requirement(campaign_id).await?;
         let (cond, mut cv) = actor.scope_condition("o.unit_id");
         cv.push(Value::from(officer_id));
@@ -259,7 +299,10 @@ impl Store {
         let me = self.study_me(actor).await?;
         let req = self.study_requirement(campaign_id).await?;
         let (progress, v) = progress_sql(campaign_id, "o.id = ?", &vals![me.id.as_str()]);
-        let r = Sql::of(&self.db).one(&self.db, &progress, v).await?.ok_or(crate::StoreError::NotFound)?;
+        let r = Sql::of(&self.db)
+            .one(&self.db, &progress, v)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
         officer_study(&r, &req)
     }
 }

@@ -32,7 +32,9 @@ pub struct Essay {
 
 impl Essay {
     pub fn state_label(&self) -> &'static str {
-        EssayState::parse(&self.state).map(|s| s.label()).unwrap_or("")
+        EssayState::parse(&self.state)
+            .map(|s| s.label())
+            .unwrap_or("")
     }
 }
 
@@ -78,7 +80,10 @@ impl Store {
             let (c, v) = actor.scope_condition("e.unit_id");
             (vec![c], v)
         } else if actor.role.can(Permission::TakeStudy) {
-            (vec!["e.officer_id = ?".to_string()], vals![actor.officer_id.clone().unwrap_or_default()])
+            (
+                vec!["e.officer_id = ?".to_string()],
+                vals![actor.officer_id.clone().unwrap_or_default()],
+            )
         } else {
             (vec!["1 = 0".to_string()], vec![])
         };
@@ -93,11 +98,21 @@ impl Store {
         (w.join(" AND "), v)
     }
 
-    pub async fn essays(&self, actor: &Actor, f: &EssayFilter, offset: u64, limit: u64) -> Result<(Vec<Essay>, i64)> {
+    pub async fn essays(
+        &self,
+        actor: &Actor,
+        f: &EssayFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Essay>, i64)> {
         let (w, mut v) = Self::essay_where(actor, f);
         let sql = Sql::of(&self.db);
         let total = sql
-            .scalar(&self.db, &format!("SELECT COUNT(*) FROM study_essays e WHERE {w}"), v.clone())
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM study_essays e WHERE {w}"),
+                v.clone(),
+            )
             .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
@@ -149,7 +164,13 @@ impl Store {
     }
 
     /// The signed-in officer submits an essay for a campaign.
-    pub async fn submit_essay(&self, actor: &Actor, campaign_id: &str, title: &str, body: &str) -> Result<String> {
+    pub async fn submit_essay(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<String> {
         let me = self.study_me(actor).await?;
         let campaign = self.study_campaign(campaign_id, "campaign_id").await?;
         let id = new_id();
@@ -169,13 +190,27 @@ impl Store {
             vals![new_id(), id.as_str(), EssayState::Submitted.as_str(), "提交", actor.display_name.as_str(), now],
         )
         .await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "study.essay_submit", &format!("study_essay:{id}"), "").await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "study.essay_submit",
+            &format!("study_essay:{id}"),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
 
     /// Approves, or returns with a reason. A reviewer never reviews their own essay.
-    pub async fn review_essay(&self, actor: &Actor, id: &str, approve: bool, note: &str) -> Result<EssayState> {
+    pub async fn review_essay(
+        &self,
+        actor: &Actor,
+        id: &str,
+        approve: bool,
+        note: &str,
+    ) -> Result<EssayState> {
         let e = self.essay_in_scope(actor, id).await?;
         if actor.officer_id.as_deref() == Some(e.officer_id.as_str()) {
             return Err(StoreError::invalid("note", "不能审核本人的体会文章"));
@@ -183,7 +218,8 @@ impl Store {
         let (action, note) = if approve {
             (
                 EssayAction::Approve,
-                domain::org::clean_optional(Some(note), "note", "审核意见", 1000)?.unwrap_or_default(),
+                domain::org::clean_optional(Some(note), "note", "审核意见", 1000)?
+                    .unwrap_or_default(),
             )
         } else {
             (EssayAction::Return, domain::study::return_reason(note)?)
@@ -192,15 +228,35 @@ impl Store {
     }
 
     /// The author reworks a returned essay and submits it again.
-    pub async fn resubmit_essay(&self, actor: &Actor, id: &str, title: &str, body: &str) -> Result<EssayState> {
+    pub async fn resubmit_essay(
+        &self,
+        actor: &Actor,
+        id: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<EssayState> {
         let e = self.essay_in_scope(actor, id).await?;
         if actor.officer_id.as_deref() != Some(e.officer_id.as_str()) {
             return Err(StoreError::NotFound);
         }
-        self.essay_step(actor, &e, EssayAction::Resubmit, "修改后重新提交", Some((title, body))).await
+        self.essay_step(
+            actor,
+            &e,
+            EssayAction::Resubmit,
+            "修改后重新提交",
+            Some((title, body)),
+        )
+        .await
     }
 
-    async fn essay_step(&self, actor: &Actor, e: &Essay, action: EssayAction, note: &str, text: Option<(&str, &str)>) -> Result<EssayState> {
+    async fn essay_step(
+        &self,
+        actor: &Actor,
+        e: &Essay,
+        action: EssayAction,
+        note: &str,
+        text: Option<(&str, &str)>,
+    ) -> Result<EssayState> {
         let from = EssayState::parse(&e.state)?;
         let to = essay_next(from, action)?;
         let now = now_ms();
@@ -227,7 +283,9 @@ impl Store {
             }
         };
         if n != 1 {
-            return Err(StoreError::Conflict("体会文章已被他人处理，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "体会文章已被他人处理，请刷新后重试".into(),
+            ));
         }
         let shown = if note.is_empty() {
             action.label().to_string()

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use domain::study::{AnswerSet, Grade, GradeItem, QuestionKind, TestDraft, check_start, check_submit_time, grade};
+use domain::study::{
+    AnswerSet, Grade, GradeItem, QuestionKind, TestDraft, check_start, check_submit_time, grade,
+};
 use rand::seq::SliceRandom;
 use sea_orm::{QueryResult, TransactionTrait, Value};
 use serde::Serialize;
@@ -125,12 +127,23 @@ impl Store {
         rows.iter().map(|r| get(r, "id")).collect()
     }
 
-    pub async fn create_test(&self, actor: &Actor, campaign_id: &str, unit_id: &str, d: &TestDraft) -> Result<String> {
+    pub async fn create_test(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        unit_id: &str,
+        d: &TestDraft,
+    ) -> Result<String> {
         let campaign = self.study_campaign(campaign_id, "campaign_id").await?;
-        let unit = self.unit_in_scope(actor, unit_id).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::invalid("unit_id", "请选择本人权限范围内的单位"),
-            other => other,
-        })?;
+        let unit = self
+            .unit_in_scope(actor, unit_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    StoreError::invalid("unit_id", "请选择本人权限范围内的单位")
+                }
+                other => other,
+            })?;
         let available = self.bank_ids(&campaign.id, &unit.path).await?.len();
         if available < d.question_count as usize {
             return Err(StoreError::invalid(
@@ -169,7 +182,11 @@ impl Store {
     }
 
     /// Tests of units in the actor's scope.
-    pub async fn study_tests(&self, actor: &Actor, campaign_id: Option<&str>) -> Result<Vec<StudyTest>> {
+    pub async fn study_tests(
+        &self,
+        actor: &Actor,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<StudyTest>> {
         let (scope, mut v) = actor.scope_condition("s.unit_id");
         let mut w = scope;
         if let Some(c) = campaign_id {
@@ -207,13 +224,21 @@ impl Store {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         Sql::of(&txn)
-            .exec(&txn, "UPDATE study_tests SET open = ? WHERE id = ?", vals![i32::from(open), t.id.as_str()])
+            .exec(
+                &txn,
+                "UPDATE study_tests SET open = ? WHERE id = ?",
+                vals![i32::from(open), t.id.as_str()],
+            )
             .await?;
         append(
             &txn,
             &self.audit_key(),
             &actor.audit(),
-            if open { "study.test_open" } else { "study.test_close" },
+            if open {
+                "study.test_open"
+            } else {
+                "study.test_close"
+            },
             &format!("study_test:{}", t.id),
             "",
         )
@@ -266,7 +291,8 @@ impl Store {
         let mut out = Vec::new();
         for r in &rows {
             let test = test_from(r)?;
-            let (used, best, passed, open) = self.officer_standing(&test.id, &me.id, now_ms).await?;
+            let (used, best, passed, open) =
+                self.officer_standing(&test.id, &me.id, now_ms).await?;
             out.push(OfficerTest {
                 test,
                 used,
@@ -279,7 +305,12 @@ impl Store {
     }
 
     /// The test if the officer may take it: open, and set by their unit or a unit above.
-    pub async fn officer_test(&self, actor: &Actor, test_id: &str, now_ms: i64) -> Result<OfficerTest> {
+    pub async fn officer_test(
+        &self,
+        actor: &Actor,
+        test_id: &str,
+        now_ms: i64,
+    ) -> Result<OfficerTest> {
         self.officer_tests(actor, now_ms)
             .await?
             .into_iter()
@@ -288,7 +319,12 @@ impl Store {
     }
 
     /// (attempts used, best percent, passed, open attempt within time).
-    async fn officer_standing(&self, test_id: &str, officer_id: &str, now_ms: i64) -> Result<(i64, Option<i64>, bool, Option<String>)> {
+    async fn officer_standing(
+        &self,
+        test_id: &str,
+        officer_id: &str,
+        now_ms: i64,
+    ) -> Result<(i64, Option<i64>, bool, Option<String>)> {
         let rows = Sql::of(&self.db)
             .all(
                 &self.db,
@@ -318,11 +354,16 @@ impl Store {
     pub async fn start_attempt(&self, actor: &Actor, test_id: &str, now_ms: i64) -> Result<String> {
         let me = self.study_me(actor).await?;
         let t = self.officer_test(actor, test_id, now_ms).await?.test;
-        let mut ids = self.bank_ids(&t.campaign_id, &self.unit_by_id(&t.unit_id).await?.path).await?;
+        let mut ids = self
+            .bank_ids(&t.campaign_id, &self.unit_by_id(&t.unit_id).await?.path)
+            .await?;
         ids.shuffle(&mut rand::rng());
         ids.truncate(t.question_count as usize);
         if (ids.len() as i64) < t.question_count {
-            return Err(StoreError::invalid("test", "题库中的题目不足，暂时无法开始测试，请联系组织单位"));
+            return Err(StoreError::invalid(
+                "test",
+                "题库中的题目不足，暂时无法开始测试，请联系组织单位",
+            ));
         }
         let questions = self.questions_by_id(&ids).await?;
         let max_score: i64 = questions.iter().map(|q| q.points).sum();
@@ -394,7 +435,11 @@ impl Store {
             .collect();
         // In drawn order; a question removed since is a data error, not something to skip silently.
         ids.iter()
-            .map(|i| by_id.remove(i).ok_or_else(|| StoreError::Integrity(format!("question {i} missing"))))
+            .map(|i| {
+                by_id
+                    .remove(i)
+                    .ok_or_else(|| StoreError::Integrity(format!("question {i} missing")))
+            })
             .collect()
     }
 
@@ -412,9 +457,15 @@ impl Store {
     }
 
     /// The attempt with its questions; answers and the grade only once it is over.
-    pub async fn attempt_view(&self, actor: &Actor, attempt_id: &str, now_ms: i64) -> Result<AttemptView> {
+    pub async fn attempt_view(
+        &self,
+        actor: &Actor,
+        attempt_id: &str,
+        now_ms: i64,
+    ) -> Result<AttemptView> {
         let r = self.my_attempt_row(actor, attempt_id).await?;
-        let ids: Vec<String> = serde_json::from_str(&get::<String>(&r, "question_ids")?).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let ids: Vec<String> = serde_json::from_str(&get::<String>(&r, "question_ids")?)
+            .map_err(|e| StoreError::Integrity(e.to_string()))?;
         let answers: Vec<Option<String>> = get::<Option<String>>(&r, "answers")?
             .and_then(|a| serde_json::from_str(&a).ok())
             .unwrap_or_default();
@@ -477,11 +528,20 @@ impl Store {
 
     /// Hands in an attempt: refused (and the attempt closed at 0) once the server's deadline has passed,
     /// otherwise graded and stored.
-    pub async fn submit_attempt(&self, actor: &Actor, attempt_id: &str, answers: &[Option<AnswerSet>], now_ms: i64) -> Result<Grade> {
+    pub async fn submit_attempt(
+        &self,
+        actor: &Actor,
+        attempt_id: &str,
+        answers: &[Option<AnswerSet>],
+        now_ms: i64,
+    ) -> Result<Grade> {
         let r = self.my_attempt_row(actor, attempt_id).await?;
         let state: String = get(&r, "state")?;
         if state != "open" {
-            return Err(StoreError::invalid("attempt", "本次作答已经结束，不能再次交卷"));
+            return Err(StoreError::invalid(
+                "attempt",
+                "本次作答已经结束，不能再次交卷",
+            ));
         }
         let deadline: i64 = get(&r, "deadline_at")?;
         let test_id: String = get(&r, "test_id")?;
@@ -507,15 +567,28 @@ impl Store {
             txn.commit().await?;
             return Err(StoreError::Invalid(late));
         }
-        let ids: Vec<String> = serde_json::from_str(&get::<String>(&r, "question_ids")?).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let ids: Vec<String> = serde_json::from_str(&get::<String>(&r, "question_ids")?)
+            .map_err(|e| StoreError::Integrity(e.to_string()))?;
         let questions = self.questions_by_id(&ids).await?;
         let given: Vec<Option<String>> = (0..questions.len())
-            .map(|i| answers.get(i).copied().flatten().filter(|a| !a.is_empty()).map(|a| a.letters()))
+            .map(|i| {
+                answers
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .filter(|a| !a.is_empty())
+                    .map(|a| a.letters())
+            })
             .collect();
-        let items: Vec<GradeItem> = questions.iter().zip(&given).map(|(q, a)| grade_item(q, a.as_deref())).collect();
+        let items: Vec<GradeItem> = questions
+            .iter()
+            .zip(&given)
+            .map(|(q, a)| grade_item(q, a.as_deref()))
+            .collect();
         let pass_percent = get::<i32>(&r, "pass_percent")?.max(0) as u32;
         let g = grade(&items, pass_percent);
-        let answers_json = serde_json::to_string(&given).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let answers_json =
+            serde_json::to_string(&given).map_err(|e| StoreError::Integrity(e.to_string()))?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let n = Sql::of(&txn)
@@ -526,7 +599,10 @@ impl Store {
             )
             .await?;
         if n != 1 {
-            return Err(StoreError::invalid("attempt", "本次作答已经结束，不能再次交卷"));
+            return Err(StoreError::invalid(
+                "attempt",
+                "本次作答已经结束，不能再次交卷",
+            ));
         }
         append(
             &txn,
@@ -547,6 +623,8 @@ fn grade_item(q: &Question, given: Option<&str>) -> GradeItem {
         kind: QuestionKind::parse(&q.kind).unwrap_or(QuestionKind::Single),
         correct: q.answer_set(),
         points: q.points.max(0) as u32,
-        given: given.and_then(AnswerSet::parse_letters).filter(|a| !a.is_empty()),
+        given: given
+            .and_then(AnswerSet::parse_letters)
+            .filter(|a| !a.is_empty()),
     }
 }

@@ -11,7 +11,10 @@ mod essays;
 mod exams;
 mod questions;
 
-pub use activities::{Activity, ActivityFilter, AttendanceImport, Attendee, ImportSummary, MAX_ATTENDANCE_ROWS, MarkOutcome, RowIssue, SignInOutcome, VenueCode};
+pub use activities::{
+    Activity, ActivityFilter, AttendanceImport, Attendee, ImportSummary, MAX_ATTENDANCE_ROWS,
+    MarkOutcome, RowIssue, SignInOutcome, VenueCode,
+};
 pub use completion::{OfficerStudy, UnitCompletion};
 pub use essays::{Essay, EssayEvent, EssayFilter};
 pub use exams::{AttemptView, DrawnQuestion, OfficerTest, StudyTest, TestResult};
@@ -89,7 +92,11 @@ impl Store {
     /// Every campaign, newest first (ids are UUIDv7, so they sort by creation).
     pub async fn study_campaigns(&self) -> Result<Vec<CampaignRef>> {
         let rows = Sql::of(&self.db)
-            .all(&self.db, "SELECT id, name FROM campaigns ORDER BY id DESC", vals![])
+            .all(
+                &self.db,
+                "SELECT id, name FROM campaigns ORDER BY id DESC",
+                vals![],
+            )
             .await?;
         rows.iter()
             .map(|r| {
@@ -102,9 +109,17 @@ impl Store {
     }
 
     /// The campaign, or a form error on `field` when there is none by that id.
-    pub(crate) async fn study_campaign(&self, id: &str, field: &'static str) -> Result<CampaignRef> {
+    pub(crate) async fn study_campaign(
+        &self,
+        id: &str,
+        field: &'static str,
+    ) -> Result<CampaignRef> {
         let r = Sql::of(&self.db)
-            .one(&self.db, "SELECT id, name FROM campaigns WHERE id = ?", vals![id])
+            .one(
+                &self.db,
+                "SELECT id, name FROM campaigns WHERE id = ?",
+                vals![id],
+            )
             .await?;
         match r {
             Some(r) => Ok(CampaignRef {
@@ -134,13 +149,22 @@ impl Store {
         })
     }
 
-    pub async fn set_study_requirement(&self, actor: &Actor, campaign_id: &str, req: &StudyRequirement) -> Result<()> {
+    pub async fn set_study_requirement(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        req: &StudyRequirement,
+    ) -> Result<()> {
         let campaign = self.study_campaign(campaign_id, "campaign_id").await?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "DELETE FROM study_requirements WHERE campaign_id = ?", vals![campaign.id.as_str()])
-            .await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM study_requirements WHERE campaign_id = ?",
+            vals![campaign.id.as_str()],
+        )
+        .await?;
         sql.exec(
             &txn,
             "INSERT INTO study_requirements (campaign_id, required_minutes, require_test, required_essays, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -154,7 +178,10 @@ impl Store {
             ],
         )
         .await?;
-        let detail = format!("minutes={} test={} essays={}", req.required_minutes, req.require_test, req.required_essays);
+        let detail = format!(
+            "minutes={} test={} essays={}",
+            req.required_minutes, req.require_test, req.required_essays
+        );
         append(
             &txn,
             &self.audit_key(),
@@ -170,10 +197,9 @@ impl Store {
 
     /// The officer record linked to the account, or a message saying it is missing.
     pub(crate) async fn study_me(&self, actor: &Actor) -> Result<Me> {
-        let id = actor
-            .officer_id
-            .as_deref()
-            .ok_or_else(|| StoreError::invalid("officer", "您的账号尚未关联干警信息，请联系系统管理员"))?;
+        let id = actor.officer_id.as_deref().ok_or_else(|| {
+            StoreError::invalid("officer", "您的账号尚未关联干警信息，请联系系统管理员")
+        })?;
         let r = Sql::of(&self.db)
             .one(
                 &self.db,

@@ -26,7 +26,9 @@ pub struct Question {
 
 impl Question {
     pub fn kind_label(&self) -> &'static str {
-        QuestionKind::parse(&self.kind).map(|k| k.label()).unwrap_or("")
+        QuestionKind::parse(&self.kind)
+            .map(|k| k.label())
+            .unwrap_or("")
     }
 
     pub fn answer_set(&self) -> AnswerSet {
@@ -34,8 +36,7 @@ impl Question {
     }
 }
 
-pub(crate) const QUESTION_COLUMNS: &str =
-    "q.id, q.campaign_id, q.unit_id, u.name AS unit_name, q.kind, q.stem, q.option_a, q.option_b, q.option_c, q.option_d, q.answer, q.points, q.active";
+pub(crate) const QUESTION_COLUMNS: &str = "q.id, q.campaign_id, q.unit_id, u.name AS unit_name, q.kind, q.stem, q.option_a, q.option_b, q.option_c, q.option_d, q.answer, q.points, q.active";
 
 pub(crate) fn question_from(r: &QueryResult) -> Result<Question> {
     Ok(Question {
@@ -45,7 +46,12 @@ pub(crate) fn question_from(r: &QueryResult) -> Result<Question> {
         unit_name: get(r, "unit_name")?,
         kind: get(r, "kind")?,
         stem: get(r, "stem")?,
-        options: vec![get(r, "option_a")?, get(r, "option_b")?, get(r, "option_c")?, get(r, "option_d")?],
+        options: vec![
+            get(r, "option_a")?,
+            get(r, "option_b")?,
+            get(r, "option_c")?,
+            get(r, "option_d")?,
+        ],
         answer: get(r, "answer")?,
         points: i64::from(get::<i32>(r, "points")?),
         active: get::<i32>(r, "active")? != 0,
@@ -62,10 +68,19 @@ impl Store {
         let (scope, mut v) = actor.scope_condition("q.unit_id");
         v.push(Value::from(actor.unit_path.as_str()));
         v.push(Value::from(campaign_id));
-        (format!("({scope} OR ? LIKE u.path || '%') AND q.campaign_id = ?"), v)
+        (
+            format!("({scope} OR ? LIKE u.path || '%') AND q.campaign_id = ?"),
+            v,
+        )
     }
 
-    pub async fn questions(&self, actor: &Actor, campaign_id: &str, offset: u64, limit: u64) -> Result<(Vec<Question>, i64)> {
+    pub async fn questions(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Question>, i64)> {
         let (w, mut v) = Self::question_where(actor, campaign_id);
         let sql = Sql::of(&self.db);
         let total = sql
@@ -84,10 +99,19 @@ impl Store {
                 v,
             )
             .await?;
-        Ok((rows.iter().map(question_from).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter().map(question_from).collect::<Result<_>>()?,
+            total,
+        ))
     }
 
-    pub async fn questions_after(&self, actor: &Actor, campaign_id: &str, after: &str, limit: u64) -> Result<Vec<Question>> {
+    pub async fn questions_after(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<Question>> {
         let (w, mut v) = Self::question_where(actor, campaign_id);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -102,7 +126,12 @@ impl Store {
     }
 
     /// Stems already in the campaign's bank of the actor's unit, for row-level duplicate errors.
-    pub async fn existing_stems(&self, actor: &Actor, campaign_id: &str, stems: &[&str]) -> Result<Vec<String>> {
+    pub async fn existing_stems(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        stems: &[&str],
+    ) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for chunk in stems.chunks(200) {
             let marks = vec!["?"; chunk.len()].join(",");
@@ -123,7 +152,12 @@ impl Store {
     }
 
     /// Adds checked questions to the bank of the actor's unit, all in one transaction.
-    pub async fn import_questions(&self, actor: &Actor, campaign_id: &str, drafts: &[QuestionDraft]) -> Result<usize> {
+    pub async fn import_questions(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        drafts: &[QuestionDraft],
+    ) -> Result<usize> {
         let campaign = self.study_campaign(campaign_id, "campaign_id").await?;
         let now = now_ms();
         let _w = self.write_lock.lock().await;
@@ -174,19 +208,31 @@ impl Store {
         let (scope, mut v) = actor.scope_condition("q.unit_id");
         v.push(Value::from(id));
         Sql::of(&self.db)
-            .one(&self.db, &format!("SELECT q.id FROM study_questions q WHERE {scope} AND q.id = ?"), v)
+            .one(
+                &self.db,
+                &format!("SELECT q.id FROM study_questions q WHERE {scope} AND q.id = ?"),
+                v,
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         Sql::of(&txn)
-            .exec(&txn, "UPDATE study_questions SET active = ? WHERE id = ?", vals![i32::from(active), id])
+            .exec(
+                &txn,
+                "UPDATE study_questions SET active = ? WHERE id = ?",
+                vals![i32::from(active), id],
+            )
             .await?;
         append(
             &txn,
             &self.audit_key(),
             &actor.audit(),
-            if active { "study.question_enable" } else { "study.question_disable" },
+            if active {
+                "study.question_enable"
+            } else {
+                "study.question_disable"
+            },
             &format!("study_question:{id}"),
             "",
         )

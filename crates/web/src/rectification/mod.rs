@@ -21,7 +21,10 @@ use crate::AppState;
 use crate::auth::Staff;
 use crate::charts;
 use crate::error::Error;
-use crate::selfcheck::{CampaignPick, Opt, bad_request, category_label, export_xlsx, item_source_label, item_state_label, opts, pick_campaign, short_label, xlsx_download};
+use crate::selfcheck::{
+    CampaignPick, Opt, bad_request, category_label, export_xlsx, item_source_label,
+    item_state_label, opts, pick_campaign, short_label, xlsx_download,
+};
 use crate::view::{Nav, Pager, fmt_time, page, q};
 
 pub fn routes() -> Router<AppState> {
@@ -32,7 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rectification/new", get(new_page).post(create))
         .route("/rectification/items/{id}", get(detail))
         .route("/rectification/items/{id}/step", post(step))
-        .route("/rectification/items/{id}/evidence", post(upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BODY)))
+        .route(
+            "/rectification/items/{id}/evidence",
+            post(upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BODY)),
+        )
         .route("/rectification/items/{id}/evidence/{file}", get(download))
         .merge(rules::routes())
 }
@@ -50,7 +56,11 @@ struct LedgerCard {
 
 impl LedgerCard {
     fn rate(&self) -> i64 {
-        if self.c.total == 0 { 0 } else { self.c.accepted * 100 / self.c.total }
+        if self.c.total == 0 {
+            0
+        } else {
+            self.c.accepted * 100 / self.c.total
+        }
     }
 }
 
@@ -73,31 +83,80 @@ struct CampaignQuery {
     campaign: Option<String>,
 }
 
-async fn index(State(state): State<AppState>, s: Staff, Query(cq): Query<CampaignQuery>) -> Result<Response, Error> {
+async fn index(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(cq): Query<CampaignQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
     let pick = pick_campaign(&state, &s.actor, cq.campaign.as_deref()).await?;
     let counts = match &pick {
         Some(p) => state.store.ledger_counts(&s.actor, p.id()).await?,
         None => vec![],
     };
-    let cid = pick.as_ref().map(|p| p.id().to_string()).unwrap_or_default();
+    let cid = pick
+        .as_ref()
+        .map(|p| p.id().to_string())
+        .unwrap_or_default();
     let (mut sources, mut specials) = (Vec::new(), Vec::new());
     for c in counts {
-        match c.category.as_deref().and_then(|k| ProblemCategory::parse(k).ok()) {
-            Some(cat) => specials.push(LedgerCard { title: format!("{}专项整治", cat.label()), link: format!("/rectification/items?campaign={}&source=special&category={}", q(&cid), cat.as_str()), c }),
-            None => sources.push(LedgerCard { title: format!("{}整改台账", item_source_label(&c.source)), link: format!("/rectification/items?campaign={}&source={}", q(&cid), c.source), c }),
+        match c
+            .category
+            .as_deref()
+            .and_then(|k| ProblemCategory::parse(k).ok())
+        {
+            Some(cat) => specials.push(LedgerCard {
+                title: format!("{}专项整治", cat.label()),
+                link: format!(
+                    "/rectification/items?campaign={}&source=special&category={}",
+                    q(&cid),
+                    cat.as_str()
+                ),
+                c,
+            }),
+            None => sources.push(LedgerCard {
+                title: format!("{}整改台账", item_source_label(&c.source)),
+                link: format!(
+                    "/rectification/items?campaign={}&source={}",
+                    q(&cid),
+                    c.source
+                ),
+                c,
+            }),
         }
     }
     let all = sources.iter().chain(specials.iter());
-    let (total, accepted, overdue) = all.fold((0, 0, 0), |(t, a, o), l| (t + l.c.total, a + l.c.accepted, o + l.c.overdue));
+    let (total, accepted, overdue) = all.fold((0, 0, 0), |(t, a, o), l| {
+        (t + l.c.total, a + l.c.accepted, o + l.c.overdue)
+    });
     let chart = charts::bars(
         "六大顽瘴痼疾专项整治：已销号/总数",
         &specials
             .iter()
-            .filter_map(|l| l.c.category.as_deref().and_then(|k| ProblemCategory::parse(k).ok()).map(|cat| (format!("{}（{}/{}）", short_label(cat), l.c.accepted, l.c.total), l.c.accepted)))
+            .filter_map(|l| {
+                l.c.category
+                    .as_deref()
+                    .and_then(|k| ProblemCategory::parse(k).ok())
+                    .map(|cat| {
+                        (
+                            format!("{}（{}/{}）", short_label(cat), l.c.accepted, l.c.total),
+                            l.c.accepted,
+                        )
+                    })
+            })
             .collect::<Vec<_>>(),
     );
-    Ok(page(&IndexPage { nav: s.nav("/rectification"), sources, specials, total, accepted, overdue, chart, can_manage: s.actor.role.can(Permission::ManageLedger), pick }))
+    Ok(page(&IndexPage {
+        nav: s.nav("/rectification"),
+        sources,
+        specials,
+        total,
+        accepted,
+        overdue,
+        chart,
+        can_manage: s.actor.role.can(Permission::ManageLedger),
+        pick,
+    }))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -130,7 +189,14 @@ impl ListQuery {
 
     fn base(&self, campaign: &str) -> String {
         let mut s = format!("campaign={}&", q(campaign));
-        for (k, v) in [("unit", &self.unit), ("source", &self.source), ("category", &self.category), ("state", &self.state), ("overdue", &self.overdue), ("q", &self.q)] {
+        for (k, v) in [
+            ("unit", &self.unit),
+            ("source", &self.source),
+            ("category", &self.category),
+            ("state", &self.state),
+            ("overdue", &self.overdue),
+            ("q", &self.q),
+        ] {
             if let Some(v) = nz(v) {
                 s.push_str(&format!("{k}={}&", q(v)));
             }
@@ -157,14 +223,29 @@ struct ListPage {
     can_manage: bool,
 }
 
-async fn list(State(state): State<AppState>, s: Staff, Query(lq): Query<ListQuery>) -> Result<Response, Error> {
+async fn list(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(lq): Query<ListQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
     let pick = pick_campaign(&state, &s.actor, lq.campaign.as_deref()).await?;
     let filter = lq.filter();
     let per_page = 30;
     let page_no = lq.page.unwrap_or(1).clamp(1, 1_000_000);
     let (items, total) = match &pick {
-        Some(p) => state.store.rectification_items(&s.actor, p.id(), &filter, (page_no - 1) * per_page, per_page).await?,
+        Some(p) => {
+            state
+                .store
+                .rectification_items(
+                    &s.actor,
+                    p.id(),
+                    &filter,
+                    (page_no - 1) * per_page,
+                    per_page,
+                )
+                .await?
+        }
         None => (vec![], 0),
     };
     let title = match (filter.source, filter.category) {
@@ -173,19 +254,44 @@ async fn list(State(state): State<AppState>, s: Staff, Query(lq): Query<ListQuer
         _ => "整改台账".to_string(),
     };
     let units = state.store.units_in_scope(&s.actor).await?;
-    let unit_opts: Vec<(String, String)> = units.iter().map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name))).collect();
-    let cid = pick.as_ref().map(|p| p.id().to_string()).unwrap_or_default();
+    let unit_opts: Vec<(String, String)> = units
+        .iter()
+        .map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name)))
+        .collect();
+    let cid = pick
+        .as_ref()
+        .map(|p| p.id().to_string())
+        .unwrap_or_default();
     let base = lq.base(&cid);
-    let new_link = format!("/rectification/new?campaign={}&source={}&category={}", q(&cid), q(nz(&lq.source).unwrap_or("")), q(nz(&lq.category).unwrap_or("")));
+    let new_link = format!(
+        "/rectification/new?campaign={}&source={}&category={}",
+        q(&cid),
+        q(nz(&lq.source).unwrap_or("")),
+        q(nz(&lq.category).unwrap_or(""))
+    );
     Ok(page(&ListPage {
         nav: s.nav("/rectification"),
         title,
         items,
         pager: Pager::new(Some(page_no), per_page, total, base.clone()),
-        units: opts(unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())), nz(&lq.unit).unwrap_or("")),
-        sources: opts(ItemSource::all().iter().map(|c| (c.as_str(), c.label())), nz(&lq.source).unwrap_or("")),
-        categories: opts(ProblemCategory::all().iter().map(|c| (c.as_str(), c.label())), nz(&lq.category).unwrap_or("")),
-        states: opts(ItemState::all().iter().map(|c| (c.as_str(), c.label())), nz(&lq.state).unwrap_or("")),
+        units: opts(
+            unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+            nz(&lq.unit).unwrap_or(""),
+        ),
+        sources: opts(
+            ItemSource::all().iter().map(|c| (c.as_str(), c.label())),
+            nz(&lq.source).unwrap_or(""),
+        ),
+        categories: opts(
+            ProblemCategory::all()
+                .iter()
+                .map(|c| (c.as_str(), c.label())),
+            nz(&lq.category).unwrap_or(""),
+        ),
+        states: opts(
+            ItemState::all().iter().map(|c| (c.as_str(), c.label())),
+            nz(&lq.state).unwrap_or(""),
+        ),
         export_link: format!("/rectification/items/export?{base}"),
         new_link,
         can_manage: s.actor.role.can(Permission::ManageLedger),
@@ -194,45 +300,86 @@ async fn list(State(state): State<AppState>, s: Staff, Query(lq): Query<ListQuer
     }))
 }
 
-const EXPORT_HEADERS: &[&str] = &["编号", "责任单位", "来源", "问题类别", "问题", "整改措施", "责任领导", "责任人", "整改时限", "最新进展", "状态", "返工次数", "是否超期", "列入时间", "销号时间"];
+const EXPORT_HEADERS: &[&str] = &[
+    "编号",
+    "责任单位",
+    "来源",
+    "问题类别",
+    "问题",
+    "整改措施",
+    "责任领导",
+    "责任人",
+    "整改时限",
+    "最新进展",
+    "状态",
+    "返工次数",
+    "是否超期",
+    "列入时间",
+    "销号时间",
+];
 
-async fn export(State(state): State<AppState>, s: Staff, Query(lq): Query<ListQuery>) -> Result<Response, Error> {
+async fn export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(lq): Query<ListQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
-    let Some(pick) = pick_campaign(&state, &s.actor, lq.campaign.as_deref()).await? else { return Err(Error::NotFound) };
-    let (st, actor, cid, filter) = (state.clone(), s.actor.clone(), pick.id().to_string(), lq.filter());
-    let bytes = export_xlsx(&state, &s.actor, "rectification", "整改台账", EXPORT_HEADERS, move |after| {
-        let (st, actor, cid, filter) = (st.clone(), actor.clone(), cid.clone(), filter.clone());
-        async move {
-            use reports::Cell::{Int, Text};
-            let page = st.store.rectification_items_after(&actor, &cid, &filter, &after, 2000).await?;
-            let last = page.last().map(|i| i.id.clone()).unwrap_or_default();
-            let rows = page
-                .into_iter()
-                .map(|i| {
-                    vec![
-                        Text(i.number),
-                        Text(i.unit_name),
-                        Text(item_source_label(&i.source).into()),
-                        Text(category_label(&i.category).into()),
-                        Text(i.problem),
-                        Text(i.measures),
-                        Text(i.leader),
-                        Text(i.person),
-                        Text(i.deadline),
-                        Text(i.progress),
-                        Text(item_state_label(&i.state).into()),
-                        Int(i.reworks.into()),
-                        Text(if i.overdue { "超期" } else { "" }.into()),
-                        Text(fmt_time(i.created_at)),
-                        Text(i.accepted_at.map(fmt_time).unwrap_or_default()),
-                    ]
-                })
-                .collect();
-            Ok((rows, last))
-        }
-    })
+    let Some(pick) = pick_campaign(&state, &s.actor, lq.campaign.as_deref()).await? else {
+        return Err(Error::NotFound);
+    };
+    let (st, actor, cid, filter) = (
+        state.clone(),
+        s.actor.clone(),
+        pick.id().to_string(),
+        lq.filter(),
+    );
+    let bytes = export_xlsx(
+        &state,
+        &s.actor,
+        "rectification",
+        "整改台账",
+        EXPORT_HEADERS,
+        move |after| {
+            let (st, actor, cid, filter) = (st.clone(), actor.clone(), cid.clone(), filter.clone());
+            async move {
+                use reports::Cell::{Int, Text};
+                let page = st
+                    .store
+                    .rectification_items_after(&actor, &cid, &filter, &after, 2000)
+                    .await?;
+                let last = page.last().map(|i| i.id.clone()).unwrap_or_default();
+                let rows = page
+                    .into_iter()
+                    .map(|i| {
+                        vec![
+                            Text(i.number),
+                            Text(i.unit_name),
+                            Text(item_source_label(&i.source).into()),
+                            Text(category_label(&i.category).into()),
+                            Text(i.problem),
+                            Text(i.measures),
+                            Text(i.leader),
+                            Text(i.person),
+                            Text(i.deadline),
+                            Text(i.progress),
+                            Text(item_state_label(&i.state).into()),
+                            Int(i.reworks.into()),
+                            Text(if i.overdue { "超期" } else { "" }.into()),
+                            Text(fmt_time(i.created_at)),
+                            Text(i.accepted_at.map(fmt_time).unwrap_or_default()),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, last))
+            }
+        },
+    )
     .await?;
-    Ok(xlsx_download(bytes, "rectification.xlsx", &format!("整改台账-{}.xlsx", store::clues::today().format("%Y%m%d"))))
+    Ok(xlsx_download(
+        bytes,
+        "rectification.xlsx",
+        &format!("整改台账-{}.xlsx", store::clues::today().format("%Y%m%d")),
+    ))
 }
 
 // ---------- a new row ----------
@@ -281,41 +428,99 @@ struct NewPage {
 
 impl NewPage {
     fn err(&self, field: &str) -> String {
-        self.errors.iter().filter(|(f, _)| f == field).map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("；")
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
     }
 }
 
-async fn render_new(state: &AppState, s: &Staff, mut form: NewForm, errors: Vec<(String, String)>) -> Result<Response, Error> {
+async fn render_new(
+    state: &AppState,
+    s: &Staff,
+    mut form: NewForm,
+    errors: Vec<(String, String)>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageLedger)?;
-    let pick = pick_campaign(state, &s.actor, Some(form.campaign.as_str()).filter(|c| !c.is_empty())).await?;
+    let pick = pick_campaign(
+        state,
+        &s.actor,
+        Some(form.campaign.as_str()).filter(|c| !c.is_empty()),
+    )
+    .await?;
     let mut origin = None;
     if !form.source_ref.trim().is_empty() {
         // The page names what the row comes from; something outside scope is 404 here already.
         origin = Some(match form.source.as_str() {
             "finding" => {
-                let f = state.store.finding_in_scope(&s.actor, form.source_ref.trim()).await?;
+                let f = state
+                    .store
+                    .finding_in_scope(&s.actor, form.source_ref.trim())
+                    .await?;
+                // A row from a finding starts as the finding: its unit, category and description.
                 if form.problem.is_empty() {
                     form.problem = f.finding.description.clone();
                 }
-                format!("来自查实问题 {}（{}，{}）", f.finding.number, f.finding.officer_name, category_label(&f.finding.category))
+                if form.unit.is_empty() {
+                    form.unit = f.finding.unit_id.clone();
+                }
+                if form.category.is_empty() {
+                    form.category = f.finding.category.clone();
+                }
+                format!(
+                    "来自查实问题 {}（{}，{}）",
+                    f.finding.number,
+                    f.finding.officer_name,
+                    category_label(&f.finding.category)
+                )
             }
             "self_report" => {
-                let (r, _) = state.store.self_report_in_scope(&s.actor, form.source_ref.trim()).await?;
+                let (r, _) = state
+                    .store
+                    .self_report_in_scope(&s.actor, form.source_ref.trim())
+                    .await?;
+                if form.unit.is_empty() {
+                    form.unit = r.unit_id.clone();
+                }
                 format!("来自{}（{}）的自查事项报告", r.officer_name, r.unit_name)
             }
             _ => return Err(Error::NotFound),
         });
     }
     let units = state.store.units_in_scope(&s.actor).await?;
-    let chosen = if form.unit.is_empty() { s.actor.unit_id.clone() } else { form.unit.clone() };
-    let matrix = if units.iter().any(|u| u.id == chosen) { state.store.responsibility(&chosen).await? } else { vec![] };
-    let unit_opts: Vec<(String, String)> = units.iter().map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name))).collect();
+    let chosen = if form.unit.is_empty() {
+        s.actor.unit_id.clone()
+    } else {
+        form.unit.clone()
+    };
+    let matrix = if units.iter().any(|u| u.id == chosen) {
+        state.store.responsibility(&chosen).await?
+    } else {
+        vec![]
+    };
+    let unit_opts: Vec<(String, String)> = units
+        .iter()
+        .map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name)))
+        .collect();
     let failed = !errors.is_empty();
     let r = page(&NewPage {
         nav: s.nav("/rectification"),
-        units: opts(unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())), &chosen),
-        sources: opts(ItemSource::all().iter().map(|c| (c.as_str(), c.label())), &form.source),
-        categories: opts(ProblemCategory::all().iter().map(|c| (c.as_str(), c.label())), &form.category),
+        units: opts(
+            unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+            &chosen,
+        ),
+        sources: opts(
+            ItemSource::all().iter().map(|c| (c.as_str(), c.label())),
+            &form.source,
+        ),
+        categories: opts(
+            ProblemCategory::all()
+                .iter()
+                .map(|c| (c.as_str(), c.label())),
+            &form.category,
+        ),
         origin,
         matrix,
         errors,
@@ -325,15 +530,25 @@ async fn render_new(state: &AppState, s: &Staff, mut form: NewForm, errors: Vec<
     Ok(if failed { bad_request(r) } else { r })
 }
 
-async fn new_page(State(state): State<AppState>, s: Staff, Query(mut form): Query<NewForm>) -> Result<Response, Error> {
+async fn new_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(mut form): Query<NewForm>,
+) -> Result<Response, Error> {
     form.csrf = String::new();
     render_new(&state, &s, form, vec![]).await
 }
 
-async fn create(State(state): State<AppState>, s: Staff, Form(f): Form<NewForm>) -> Result<Response, Error> {
+async fn create(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<NewForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ManageLedger)?;
     s.check_csrf(&f.csrf)?;
-    let Some(pick) = pick_campaign(&state, &s.actor, Some(&f.campaign)).await? else { return Err(Error::NotFound) };
+    let Some(pick) = pick_campaign(&state, &s.actor, Some(&f.campaign)).await? else {
+        return Err(Error::NotFound);
+    };
     let input = ItemInput {
         source: f.source.clone(),
         category: f.category.clone(),
@@ -347,19 +562,34 @@ async fn create(State(state): State<AppState>, s: Staff, Form(f): Form<NewForm>)
     let valid = match domain::rectification::validate_item(&input, store::clues::today()) {
         Ok(v) => Some(v),
         Err(es) => {
-            errors.extend(es.into_iter().map(|e| (e.field.unwrap_or("form").to_string(), e.message)));
+            errors.extend(
+                es.into_iter()
+                    .map(|e| (e.field.unwrap_or("form").to_string(), e.message)),
+            );
             None
         }
     };
     // The unit must lie in the campaign as well as in the person's scope.
-    if state.store.campaign_unit(&s.actor, &pick.campaign, f.unit.trim()).await.is_err() {
-        errors.push(("unit".into(), "请选择本次整顿范围内、本人权限范围内的责任单位".into()));
+    if state
+        .store
+        .campaign_unit(&s.actor, &pick.campaign, f.unit.trim())
+        .await
+        .is_err()
+    {
+        errors.push((
+            "unit".into(),
+            "请选择本次整顿范围内、本人权限范围内的责任单位".into(),
+        ));
     }
     let Some(valid) = valid.filter(|_| errors.is_empty()) else {
         return render_new(&state, &s, f, errors).await;
     };
     let source_ref = Some(f.source_ref.trim()).filter(|r| !r.is_empty());
-    match state.store.add_rectification_item(&s.actor, pick.id(), f.unit.trim(), &valid, source_ref).await {
+    match state
+        .store
+        .add_rectification_item(&s.actor, pick.id(), f.unit.trim(), &valid, source_ref)
+        .await
+    {
         Ok((id, _)) => Ok(Redirect::to(&format!("/rectification/items/{id}")).into_response()),
         Err(store::StoreError::Invalid(e)) => {
             let field = match e.field {
@@ -395,7 +625,15 @@ fn event_label(kind: &str) -> &'static str {
 }
 
 fn event_rows(events: Vec<LedgerEvent>) -> Vec<EventRow> {
-    events.into_iter().map(|e| EventRow { at: fmt_time(e.created_at), who: e.actor_name, what: event_label(&e.kind), note: e.note }).collect()
+    events
+        .into_iter()
+        .map(|e| EventRow {
+            at: fmt_time(e.created_at),
+            who: e.actor_name,
+            what: event_label(&e.kind),
+            note: e.note,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -425,14 +663,28 @@ impl DetailPage {
     }
 }
 
-async fn render_detail(state: &AppState, s: &Staff, id: &str, error: Option<(String, String)>) -> Result<Response, Error> {
+async fn render_detail(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    error: Option<(String, String)>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
-    let i = state.store.rectification_item_in_scope(&s.actor, id).await?;
+    let i = state
+        .store
+        .rectification_item_in_scope(&s.actor, id)
+        .await?;
     let st = ItemState::parse(&i.state)?;
     let allowed = domain::rectification::allowed_actions(st);
     let origin = match (i.source.as_str(), &i.source_ref) {
-        ("finding", Some(r)) if s.actor.role.can(Permission::ViewFindings) => Some((format!("/selfcheck/findings/{r}"), "查看查实问题及处理政策".to_string())),
-        ("self_report", Some(r)) if s.actor.role.can(Permission::ViewSelfReports) => Some((format!("/selfcheck/reports/{r}"), "查看自查事项报告".to_string())),
+        ("finding", Some(r)) if s.actor.role.can(Permission::ViewFindings) => Some((
+            format!("/selfcheck/findings/{r}"),
+            "查看查实问题及处理政策".to_string(),
+        )),
+        ("self_report", Some(r)) if s.actor.role.can(Permission::ViewSelfReports) => Some((
+            format!("/selfcheck/reports/{r}"),
+            "查看自查事项报告".to_string(),
+        )),
         _ => None,
     };
     let failed = error.is_some();
@@ -443,15 +695,21 @@ async fn render_detail(state: &AppState, s: &Staff, id: &str, error: Option<(Str
         evidence: state.store.evidence_list(&s.actor, id).await?,
         rules: state.store.rules_for_item(&s.actor, id).await?,
         origin,
-        can_report: s.actor.role.can(Permission::ManageLedger) && allowed.contains(&ItemAction::Submit),
-        can_accept: s.actor.role.can(Permission::AcceptRectification) && allowed.contains(&ItemAction::Accept),
+        can_report: s.actor.role.can(Permission::ManageLedger)
+            && allowed.contains(&ItemAction::Submit),
+        can_accept: s.actor.role.can(Permission::AcceptRectification)
+            && allowed.contains(&ItemAction::Accept),
         error,
         i,
     });
     Ok(if failed { bad_request(r) } else { r })
 }
 
-async fn detail(State(state): State<AppState>, s: Staff, Path(id): Path<String>) -> Result<Response, Error> {
+async fn detail(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
     render_detail(&state, &s, &id, None).await
 }
 
@@ -473,26 +731,60 @@ fn step_permission(action: ItemAction) -> Permission {
     }
 }
 
-async fn step(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<StepForm>) -> Result<Response, Error> {
+async fn step(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
     let action = ItemAction::parse(&f.action);
     match action {
         Ok(a) => s.require(step_permission(a))?,
         // An unknown action is refused to anyone who could take none of them.
-        Err(_) if !(s.actor.role.can(Permission::ManageLedger) || s.actor.role.can(Permission::AcceptRectification)) => return Err(Error::Forbidden),
+        Err(_)
+            if !(s.actor.role.can(Permission::ManageLedger)
+                || s.actor.role.can(Permission::AcceptRectification)) =>
+        {
+            return Err(Error::Forbidden);
+        }
         Err(_) => {}
     }
     s.check_csrf(&f.csrf)?;
-    state.store.rectification_item_in_scope(&s.actor, &id).await?;
+    state
+        .store
+        .rectification_item_in_scope(&s.actor, &id)
+        .await?;
     let result = match action {
-        Ok(a) => state.store.rectification_step(&s.actor, &id, a, &f.note).await.map(|_| ()),
-        Err(e) => Err(store::StoreError::Invalid(e)),
+        Ok(a) => state
+            .store
+            .rectification_step(&s.actor, &id, a, &f.note)
+            .await
+            .map(|_| ()),
+        Err(ref e) => Err(store::StoreError::Invalid(e.clone())),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/rectification/items/{id}")).into_response()),
         // The message goes beside the form it came from.
-        Err(store::StoreError::Invalid(e)) => render_detail(&state, &s, &id, Some((action.map(|a| a.name()).unwrap_or("form").to_string(), e.message))).await,
-        Err(store::StoreError::Conflict(m)) => render_detail(&state, &s, &id, Some(("form".into(), m))).await,
+        Err(store::StoreError::Invalid(e)) => {
+            render_detail(
+                &state,
+                &s,
+                &id,
+                Some((
+                    action
+                        .as_ref()
+                        .map(|a| a.name())
+                        .unwrap_or("form")
+                        .to_string(),
+                    e.message,
+                )),
+            )
+            .await
+        }
+        Err(store::StoreError::Conflict(m)) => {
+            render_detail(&state, &s, &id, Some(("form".into(), m))).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -506,12 +798,19 @@ struct Upload {
 async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
     let fail = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            format!("文件过大：每份佐证材料不能超过{}MB", domain::tips::MAX_ATTACHMENT_BYTES / 1024 / 1024)
+            format!(
+                "文件过大：每份佐证材料不能超过{}MB",
+                domain::tips::MAX_ATTACHMENT_BYTES / 1024 / 1024
+            )
         } else {
             "上传的数据不完整或格式不正确，请重新选择文件上传".to_string()
         }
     };
-    let mut up = Upload { csrf: String::new(), name: String::new(), bytes: None };
+    let mut up = Upload {
+        csrf: String::new(),
+        name: String::new(),
+        bytes: None,
+    };
     while let Some(field) = mp.next_field().await.map_err(fail)? {
         match field.name().unwrap_or("") {
             "csrf" => up.csrf = field.text().await.map_err(fail)?,
@@ -528,36 +827,73 @@ async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
     Ok(up)
 }
 
-async fn upload(State(state): State<AppState>, s: Staff, Path(id): Path<String>, mp: Multipart) -> Result<Response, Error> {
+async fn upload(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Result<Response, Error> {
     s.require(Permission::ManageLedger)?;
     let up = match read_upload(mp).await {
         Ok(u) => u,
         Err(m) => {
-            state.store.rectification_item_in_scope(&s.actor, &id).await?;
+            state
+                .store
+                .rectification_item_in_scope(&s.actor, &id)
+                .await?;
             return render_detail(&state, &s, &id, Some(("file".into(), m))).await;
         }
     };
     s.check_csrf(&up.csrf)?;
-    state.store.rectification_item_in_scope(&s.actor, &id).await?;
+    state
+        .store
+        .rectification_item_in_scope(&s.actor, &id)
+        .await?;
     let Some(bytes) = up.bytes else {
-        return render_detail(&state, &s, &id, Some(("file".into(), "请选择要上传的佐证材料".into()))).await;
+        return render_detail(
+            &state,
+            &s,
+            &id,
+            Some(("file".into(), "请选择要上传的佐证材料".into())),
+        )
+        .await;
     };
-    match state.store.add_evidence(&s.actor, &id, &up.name, &bytes).await {
+    match state
+        .store
+        .add_evidence(&s.actor, &id, &up.name, &bytes)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/rectification/items/{id}")).into_response()),
-        Err(store::StoreError::Invalid(e)) => render_detail(&state, &s, &id, Some(("file".into(), e.message))).await,
+        Err(store::StoreError::Invalid(e)) => {
+            render_detail(&state, &s, &id, Some(("file".into(), e.message))).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn download(State(state): State<AppState>, s: Staff, Path((id, file)): Path<(String, String)>) -> Result<Response, Error> {
+async fn download(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
     let (name, kind, bytes) = state.store.evidence_file(&s.actor, &id, &file).await?;
-    let mime = domain::tips::AttachmentKind::all().iter().find(|k| k.ext() == kind).map(|k| k.mime()).unwrap_or("application/octet-stream");
+    let mime = domain::tips::AttachmentKind::all()
+        .iter()
+        .find(|k| k.ext() == kind)
+        .map(|k| k.mime())
+        .unwrap_or("application/octet-stream");
     let mut res = Response::new(axum::body::Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     // Always a download, never shown inside our origin.
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"evidence.{kind}\"; filename*=UTF-8''{}", q(&name))) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"evidence.{kind}\"; filename*=UTF-8''{}",
+        q(&name)
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)

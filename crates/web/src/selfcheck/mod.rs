@@ -50,8 +50,17 @@ pub(crate) struct Opt {
     pub selected: bool,
 }
 
-pub(crate) fn opts<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, selected: &str) -> Vec<Opt> {
-    items.map(|(v, l)| Opt { value: v.to_string(), label: l.to_string(), selected: v == selected }).collect()
+pub(crate) fn opts<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+) -> Vec<Opt> {
+    items
+        .map(|(v, l)| Opt {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: v == selected,
+        })
+        .collect()
 }
 
 /// The campaign a page is about, and the others the person may switch to.
@@ -68,7 +77,11 @@ impl CampaignPick {
 
 /// The requested campaign (404 when the person may not see it), or the newest one they may see; `None`
 /// when there is none yet.
-pub(crate) async fn pick_campaign(state: &AppState, actor: &Actor, wanted: Option<&str>) -> Result<Option<CampaignPick>, Error> {
+pub(crate) async fn pick_campaign(
+    state: &AppState,
+    actor: &Actor,
+    wanted: Option<&str>,
+) -> Result<Option<CampaignPick>, Error> {
     let (list, _) = state.store.campaigns(actor, 0, 100).await?;
     let wanted = wanted.map(str::trim).filter(|w| !w.is_empty());
     let id = match wanted {
@@ -79,9 +92,23 @@ pub(crate) async fn pick_campaign(state: &AppState, actor: &Actor, wanted: Optio
         },
     };
     let campaign = state.store.campaign_in_scope(actor, &id).await?;
-    let mut options: Vec<Opt> = list.iter().map(|c| Opt { value: c.id.clone(), label: c.name.clone(), selected: c.id == campaign.id }).collect();
+    let mut options: Vec<Opt> = list
+        .iter()
+        .map(|c| Opt {
+            value: c.id.clone(),
+            label: c.name.clone(),
+            selected: c.id == campaign.id,
+        })
+        .collect();
     if !options.iter().any(|o| o.selected) {
-        options.insert(0, Opt { value: campaign.id.clone(), label: campaign.name.clone(), selected: true });
+        options.insert(
+            0,
+            Opt {
+                value: campaign.id.clone(),
+                label: campaign.name.clone(),
+                selected: true,
+            },
+        );
     }
     Ok(Some(CampaignPick { campaign, options }))
 }
@@ -105,7 +132,9 @@ pub(crate) fn short_label(c: ProblemCategory) -> &'static str {
 }
 
 pub fn category_label(code: &str) -> &'static str {
-    ProblemCategory::parse(code).map(|c| c.label()).unwrap_or("其他")
+    ProblemCategory::parse(code)
+        .map(|c| c.label())
+        .unwrap_or("其他")
 }
 pub fn leniency_label(code: &str) -> &'static str {
     Leniency::parse(code).map(|c| c.label()).unwrap_or("未知")
@@ -125,8 +154,16 @@ pub(crate) fn bad_request(mut r: Response) -> Response {
 pub(crate) fn xlsx_download(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response {
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}", q(name))) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+        q(name)
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
@@ -134,12 +171,22 @@ pub(crate) fn xlsx_download(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Res
 
 /// Writes an .xlsx in constant memory on a blocking thread, fed page by page: `next` gets the id after
 /// which to continue and returns the rows and the last id, or no rows when done. The export is audited.
-pub(crate) async fn export_xlsx<F, Fut>(state: &AppState, actor: &Actor, what: &str, sheet: &'static str, headers: &'static [&'static str], mut next: F) -> Result<Vec<u8>, Error>
+pub(crate) async fn export_xlsx<F, Fut>(
+    state: &AppState,
+    actor: &Actor,
+    what: &str,
+    sheet: &'static str,
+    headers: &'static [&'static str],
+    mut next: F,
+) -> Result<Vec<u8>, Error>
 where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<(Vec<Vec<reports::Cell>>, String), Error>>,
 {
-    let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(|e| Error::Unavailable(e.to_string()))?;
+    let tmp = tempfile::Builder::new()
+        .suffix(".xlsx")
+        .tempfile()
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     let path = tmp.path().to_path_buf();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<reports::Cell>>(4096);
     let writer = tokio::task::spawn_blocking(move || {
@@ -165,10 +212,22 @@ where
     }
     .await;
     drop(tx);
-    writer.await.map_err(|e| Error::Unavailable(e.to_string()))??;
+    writer
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))??;
     fed?;
-    state.store.audit_now(&actor.audit(), &format!("{what}.export"), what, &format!("{count} rows")).await?;
-    tokio::fs::read(tmp.path()).await.map_err(|e| Error::Unavailable(e.to_string()))
+    state
+        .store
+        .audit_now(
+            &actor.audit(),
+            &format!("{what}.export"),
+            what,
+            &format!("{count} rows"),
+        )
+        .await?;
+    tokio::fs::read(tmp.path())
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))
 }
 
 fn window_text(w: &Option<Window>) -> String {
@@ -243,7 +302,9 @@ fn fields_from(latest: Option<&VersionView>) -> Vec<CategoryField> {
     ProblemCategory::all()
         .iter()
         .map(|c| {
-            let s = latest.and_then(|v| v.sections.iter().find(|(k, _)| k == c)).map(|(_, s)| s);
+            let s = latest
+                .and_then(|v| v.sections.iter().find(|(k, _)| k == c))
+                .map(|(_, s)| s);
             CategoryField {
                 code: c.as_str(),
                 label: c.label(),
@@ -259,13 +320,23 @@ fn fields_from(latest: Option<&VersionView>) -> Vec<CategoryField> {
         .collect()
 }
 
-async fn render_mine(state: &AppState, s: &Staff, campaign: Option<&str>, fields: Option<Vec<CategoryField>>, message: Option<String>, error: Option<String>) -> Result<Response, Error> {
+async fn render_mine(
+    state: &AppState,
+    s: &Staff,
+    campaign: Option<&str>,
+    fields: Option<Vec<CategoryField>>,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, Error> {
     s.require(Permission::FileSelfReport)?;
     if s.actor.officer_id.is_none() {
-        return Err(Error::bad("您的账号没有关联花名册中的干警，不能填报自查事项报告，请联系系统管理员。"));
+        return Err(Error::bad(
+            "您的账号没有关联花名册中的干警，不能填报自查事项报告，请联系系统管理员。",
+        ));
     }
     let pick = pick_campaign(state, &s.actor, campaign).await?;
-    let (mut window, mut open, mut versions, mut next_version, mut closed_note) = (None, false, Vec::new(), 1, String::new());
+    let (mut window, mut open, mut versions, mut next_version, mut closed_note) =
+        (None, false, Vec::new(), 1, String::new());
     let mut latest_fields = fields_from(None);
     if let Some(p) = &pick {
         window = state.store.selfcheck_window(p.id()).await?;
@@ -274,7 +345,9 @@ async fn render_mine(state: &AppState, s: &Staff, campaign: Option<&str>, fields
         closed_note = match window {
             None => "本次整顿尚未设定自查期限，设定后即可填报。".into(),
             Some(w) if today < w.opens => format!("自查期限自{}开始，届时即可填报。", w.opens),
-            Some(w) if today > w.closes => format!("自查期限已于{}截止，报告不能再修改。", w.closes),
+            Some(w) if today > w.closes => {
+                format!("自查期限已于{}截止，报告不能再修改。", w.closes)
+            }
             Some(_) => String::new(),
         };
         if let Some((summary, vs)) = state.store.my_self_report(&s.actor, p.id()).await? {
@@ -283,7 +356,10 @@ async fn render_mine(state: &AppState, s: &Staff, campaign: Option<&str>, fields
             versions = version_rows(&vs);
         }
     }
-    let failed = error.is_some() || fields.as_ref().is_some_and(|f| f.iter().any(|x| !x.error.is_empty()));
+    let failed = error.is_some()
+        || fields
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|x| !x.error.is_empty()));
     let r = page(&MinePage {
         nav: s.nav("/selfcheck"),
         window: window_text(&window),
@@ -299,19 +375,35 @@ async fn render_mine(state: &AppState, s: &Staff, campaign: Option<&str>, fields
     Ok(if failed { bad_request(r) } else { r })
 }
 
-async fn mine(State(state): State<AppState>, s: Staff, Query(cq): Query<CampaignQuery>) -> Result<Response, Error> {
-    let message = cq.filed.map(|v| if v <= 1 { "自查事项报告已提交。".to_string() } else { format!("已提交修改，保存为第{v}版；此前各版本均保留。") });
+async fn mine(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(cq): Query<CampaignQuery>,
+) -> Result<Response, Error> {
+    let message = cq.filed.map(|v| {
+        if v <= 1 {
+            "自查事项报告已提交。".to_string()
+        } else {
+            format!("已提交修改，保存为第{v}版；此前各版本均保留。")
+        }
+    });
     render_mine(&state, &s, cq.campaign.as_deref(), None, message, None).await
 }
 
 /// The report form: `campaign`, `csrf`, and for each category `a_<code>` ("nil" or "text") and `t_<code>`.
-async fn file(State(state): State<AppState>, s: Staff, Form(form): Form<Vec<(String, String)>>) -> Result<Response, Error> {
+async fn file(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
     s.require(Permission::FileSelfReport)?;
     let f: HashMap<String, String> = form.into_iter().collect();
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     s.check_csrf(field("csrf"))?;
     let campaign = field("campaign").to_string();
-    let Some(pick) = pick_campaign(&state, &s.actor, Some(&campaign)).await? else { return Err(Error::NotFound) };
+    let Some(pick) = pick_campaign(&state, &s.actor, Some(&campaign)).await? else {
+        return Err(Error::NotFound);
+    };
     let inputs: Vec<SectionInput> = ProblemCategory::all()
         .iter()
         .map(|c| SectionInput {
@@ -327,7 +419,14 @@ async fn file(State(state): State<AppState>, s: Staff, Form(form): Form<Vec<(Str
     // What was typed goes back into the form whatever happens next.
     let mut typed: Vec<CategoryField> = inputs
         .iter()
-        .map(|i| CategoryField { code: i.category.as_str(), label: i.category.label(), stubborn: i.category.is_stubborn(), has: i.has_problem, text: i.text.chars().take(3000).collect(), error: String::new() })
+        .map(|i| CategoryField {
+            code: i.category.as_str(),
+            label: i.category.label(),
+            stubborn: i.category.is_stubborn(),
+            has: i.has_problem,
+            text: i.text.chars().take(3000).collect(),
+            error: String::new(),
+        })
         .collect();
     let sections = match domain::selfcheck::validate_report(&inputs) {
         Ok(s) => s,
@@ -337,13 +436,40 @@ async fn file(State(state): State<AppState>, s: Staff, Form(form): Form<Vec<(Str
                     t.error = m;
                 }
             }
-            return render_mine(&state, &s, Some(pick.id()), Some(typed), None, Some("报告有未填写完整的地方，请按提示修改后重新提交。".into())).await;
+            return render_mine(
+                &state,
+                &s,
+                Some(pick.id()),
+                Some(typed),
+                None,
+                Some("报告有未填写完整的地方，请按提示修改后重新提交。".into()),
+            )
+            .await;
         }
     };
-    match state.store.file_self_report(&s.actor, pick.id(), &sections).await {
-        Ok(v) => Ok(Redirect::to(&format!("/selfcheck?campaign={}&filed={v}", q(pick.id()))).into_response()),
-        Err(store::StoreError::Invalid(e)) => render_mine(&state, &s, Some(pick.id()), Some(typed), None, Some(e.message)).await,
-        Err(store::StoreError::Conflict(m)) => render_mine(&state, &s, Some(pick.id()), Some(typed), None, Some(m)).await,
+    match state
+        .store
+        .file_self_report(&s.actor, pick.id(), &sections)
+        .await
+    {
+        Ok(v) => Ok(
+            Redirect::to(&format!("/selfcheck?campaign={}&filed={v}", q(pick.id())))
+                .into_response(),
+        ),
+        Err(store::StoreError::Invalid(e)) => {
+            render_mine(
+                &state,
+                &s,
+                Some(pick.id()),
+                Some(typed),
+                None,
+                Some(e.message),
+            )
+            .await
+        }
+        Err(store::StoreError::Conflict(m)) => {
+            render_mine(&state, &s, Some(pick.id()), Some(typed), None, Some(m)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -383,7 +509,14 @@ struct StatsQuery {
     saved: Option<String>,
 }
 
-async fn render_stats(state: &AppState, s: &Staff, campaign: Option<&str>, typed: Option<(String, String)>, window_error: Option<(String, String)>, message: Option<String>) -> Result<Response, Error> {
+async fn render_stats(
+    state: &AppState,
+    s: &Staff,
+    campaign: Option<&str>,
+    typed: Option<(String, String)>,
+    window_error: Option<(String, String)>,
+    message: Option<String>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewSelfReports)?;
     let pick = pick_campaign(state, &s.actor, campaign).await?;
     let (mut window, mut units, mut cats) = (None, Vec::new(), Vec::new());
@@ -391,7 +524,16 @@ async fn render_stats(state: &AppState, s: &Staff, campaign: Option<&str>, typed
         window = state.store.selfcheck_window(p.id()).await?;
         (units, cats) = state.store.self_report_stats(&s.actor, p.id()).await?;
     }
-    let mut total = UnitStat { unit_id: String::new(), unit_name: "合计".into(), depth: 0, officers: 0, filed: 0, nil_reports: 0, with_problems: 0, problems: 0 };
+    let mut total = UnitStat {
+        unit_id: String::new(),
+        unit_name: "合计".into(),
+        depth: 0,
+        officers: 0,
+        filed: 0,
+        nil_reports: 0,
+        with_problems: 0,
+        problems: 0,
+    };
     for u in &units {
         total.officers += u.officers;
         total.filed += u.filed;
@@ -399,9 +541,27 @@ async fn render_stats(state: &AppState, s: &Staff, campaign: Option<&str>, typed
         total.with_problems += u.with_problems;
         total.problems += u.problems;
     }
-    let chart_units = charts::bars("各单位填报率（%）", &units.iter().filter(|u| u.officers > 0).take(20).map(|u| (u.unit_name.clone(), u.rate())).collect::<Vec<_>>());
-    let chart_cats = charts::bars("各类别报告问题数", &cats.iter().map(|c| (short_label(c.category).to_string(), c.reported)).collect::<Vec<_>>());
-    let (opens, closes) = typed.unwrap_or_else(|| window.map(|w| (w.opens.to_string(), w.closes.to_string())).unwrap_or_default());
+    let chart_units = charts::bars(
+        "各单位填报率（%）",
+        &units
+            .iter()
+            .filter(|u| u.officers > 0)
+            .take(20)
+            .map(|u| (u.unit_name.clone(), u.rate()))
+            .collect::<Vec<_>>(),
+    );
+    let chart_cats = charts::bars(
+        "各类别报告问题数",
+        &cats
+            .iter()
+            .map(|c| (short_label(c.category).to_string(), c.reported))
+            .collect::<Vec<_>>(),
+    );
+    let (opens, closes) = typed.unwrap_or_else(|| {
+        window
+            .map(|w| (w.opens.to_string(), w.closes.to_string()))
+            .unwrap_or_default()
+    });
     let failed = window_error.is_some();
     let r = page(&StatsPage {
         nav: s.nav("/selfcheck/stats"),
@@ -421,8 +581,14 @@ async fn render_stats(state: &AppState, s: &Staff, campaign: Option<&str>, typed
     Ok(if failed { bad_request(r) } else { r })
 }
 
-async fn stats(State(state): State<AppState>, s: Staff, Query(sq): Query<StatsQuery>) -> Result<Response, Error> {
-    let message = sq.saved.map(|_| "自查期限已保存，已据此重新判定各查实问题的处理政策。".to_string());
+async fn stats(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(sq): Query<StatsQuery>,
+) -> Result<Response, Error> {
+    let message = sq
+        .saved
+        .map(|_| "自查期限已保存，已据此重新判定各查实问题的处理政策。".to_string());
     render_stats(&state, &s, sq.campaign.as_deref(), None, None, message).await
 }
 
@@ -438,39 +604,104 @@ struct WindowForm {
     closes: String,
 }
 
-async fn set_window(State(state): State<AppState>, s: Staff, Form(f): Form<WindowForm>) -> Result<Response, Error> {
+async fn set_window(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<WindowForm>,
+) -> Result<Response, Error> {
     s.require(Permission::SetSelfCheckWindow)?;
     s.check_csrf(&f.csrf)?;
-    let Some(pick) = pick_campaign(&state, &s.actor, Some(&f.campaign)).await? else { return Err(Error::NotFound) };
+    let Some(pick) = pick_campaign(&state, &s.actor, Some(&f.campaign)).await? else {
+        return Err(Error::NotFound);
+    };
     let w = match Window::parse(&f.opens, &f.closes) {
         Ok(w) => w,
         Err(e) => {
-            let typed = (f.opens.chars().take(20).collect(), f.closes.chars().take(20).collect());
-            return render_stats(&state, &s, Some(pick.id()), Some(typed), Some((e.field.unwrap_or("opens").to_string(), e.message)), None).await;
+            let typed = (
+                f.opens.chars().take(20).collect(),
+                f.closes.chars().take(20).collect(),
+            );
+            return render_stats(
+                &state,
+                &s,
+                Some(pick.id()),
+                Some(typed),
+                Some((e.field.unwrap_or("opens").to_string(), e.message)),
+                None,
+            )
+            .await;
         }
     };
-    state.store.set_selfcheck_window(&s.actor, pick.id(), w).await?;
-    Ok(Redirect::to(&format!("/selfcheck/stats?campaign={}&saved=1", q(pick.id()))).into_response())
+    state
+        .store
+        .set_selfcheck_window(&s.actor, pick.id(), w)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/selfcheck/stats?campaign={}&saved=1",
+        q(pick.id())
+    ))
+    .into_response())
 }
 
-const STATS_HEADERS: &[&str] = &["单位", "在岗干警", "已填报", "填报率（%）", "零报告", "报告有问题的人数", "报告问题项数"];
+const STATS_HEADERS: &[&str] = &[
+    "单位",
+    "在岗干警",
+    "已填报",
+    "填报率（%）",
+    "零报告",
+    "报告有问题的人数",
+    "报告问题项数",
+];
 
-async fn stats_export(State(state): State<AppState>, s: Staff, Query(sq): Query<StatsQuery>) -> Result<Response, Error> {
+async fn stats_export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(sq): Query<StatsQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewSelfReports)?;
-    let Some(pick) = pick_campaign(&state, &s.actor, sq.campaign.as_deref()).await? else { return Err(Error::NotFound) };
+    let Some(pick) = pick_campaign(&state, &s.actor, sq.campaign.as_deref()).await? else {
+        return Err(Error::NotFound);
+    };
     let (units, _) = state.store.self_report_stats(&s.actor, pick.id()).await?;
     let mut rows = Some(units);
-    let bytes = export_xlsx(&state, &s.actor, "selfcheck_stats", "自查填报统计", STATS_HEADERS, move |_| {
-        let page = rows.take().unwrap_or_default();
-        async move {
-            use reports::Cell::{Int, Text};
-            let last = page.last().map(|u| u.unit_id.clone()).unwrap_or_default();
-            let rows = page.into_iter().map(|u| vec![Text(u.unit_name.clone()), Int(u.officers), Int(u.filed), Int(u.rate()), Int(u.nil_reports), Int(u.with_problems), Int(u.problems)]).collect();
-            Ok((rows, last))
-        }
-    })
+    let bytes = export_xlsx(
+        &state,
+        &s.actor,
+        "selfcheck_stats",
+        "自查填报统计",
+        STATS_HEADERS,
+        move |_| {
+            let page = rows.take().unwrap_or_default();
+            async move {
+                use reports::Cell::{Int, Text};
+                let last = page.last().map(|u| u.unit_id.clone()).unwrap_or_default();
+                let rows = page
+                    .into_iter()
+                    .map(|u| {
+                        vec![
+                            Text(u.unit_name.clone()),
+                            Int(u.officers),
+                            Int(u.filed),
+                            Int(u.rate()),
+                            Int(u.nil_reports),
+                            Int(u.with_problems),
+                            Int(u.problems),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, last))
+            }
+        },
+    )
     .await?;
-    Ok(xlsx_download(bytes, "selfcheck-stats.xlsx", &format!("自查填报统计-{}.xlsx", store::clues::today().format("%Y%m%d"))))
+    Ok(xlsx_download(
+        bytes,
+        "selfcheck-stats.xlsx",
+        &format!(
+            "自查填报统计-{}.xlsx",
+            store::clues::today().format("%Y%m%d")
+        ),
+    ))
 }
 
 // ---------- officers' reports ----------
@@ -484,7 +715,10 @@ struct ReportsQuery {
 
 impl ReportsQuery {
     fn unit(&self) -> Option<&str> {
-        self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty())
+        self.unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
     }
 }
 
@@ -505,51 +739,118 @@ impl ReportsPage {
     }
 }
 
-async fn reports(State(state): State<AppState>, s: Staff, Query(rq): Query<ReportsQuery>) -> Result<Response, Error> {
+async fn reports(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(rq): Query<ReportsQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewSelfReports)?;
     let pick = pick_campaign(&state, &s.actor, rq.campaign.as_deref()).await?;
     let per_page = 50;
     let page_no = rq.page.unwrap_or(1).clamp(1, 1_000_000);
     let (list, total) = match &pick {
-        Some(p) => state.store.self_reports(&s.actor, p.id(), rq.unit(), (page_no - 1) * per_page, per_page).await?,
+        Some(p) => {
+            state
+                .store
+                .self_reports(
+                    &s.actor,
+                    p.id(),
+                    rq.unit(),
+                    (page_no - 1) * per_page,
+                    per_page,
+                )
+                .await?
+        }
         None => (vec![], 0),
     };
     let units = state.store.units_in_scope(&s.actor).await?;
-    let unit_opts: Vec<(String, String)> = units.iter().map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name))).collect();
-    let cid = pick.as_ref().map(|p| p.id().to_string()).unwrap_or_default();
+    let unit_opts: Vec<(String, String)> = units
+        .iter()
+        .map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name)))
+        .collect();
+    let cid = pick
+        .as_ref()
+        .map(|p| p.id().to_string())
+        .unwrap_or_default();
     let base = format!("campaign={}&unit={}&", q(&cid), q(rq.unit().unwrap_or("")));
     Ok(page(&ReportsPage {
         nav: s.nav("/selfcheck/stats"),
         reports: list,
         pager: Pager::new(Some(page_no), per_page, total, base.clone()),
-        units: opts(unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())), rq.unit().unwrap_or("")),
+        units: opts(
+            unit_opts.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+            rq.unit().unwrap_or(""),
+        ),
         export_link: format!("/selfcheck/reports/export?{base}"),
         pick,
     }))
 }
 
-const REPORT_HEADERS: &[&str] = &["单位", "姓名", "警号", "版本数", "最近提交时间", "是否零报告", "报告问题项数", "首次提交时间"];
+const REPORT_HEADERS: &[&str] = &[
+    "单位",
+    "姓名",
+    "警号",
+    "版本数",
+    "最近提交时间",
+    "是否零报告",
+    "报告问题项数",
+    "首次提交时间",
+];
 
-async fn reports_export(State(state): State<AppState>, s: Staff, Query(rq): Query<ReportsQuery>) -> Result<Response, Error> {
+async fn reports_export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(rq): Query<ReportsQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewSelfReports)?;
-    let Some(pick) = pick_campaign(&state, &s.actor, rq.campaign.as_deref()).await? else { return Err(Error::NotFound) };
+    let Some(pick) = pick_campaign(&state, &s.actor, rq.campaign.as_deref()).await? else {
+        return Err(Error::NotFound);
+    };
     let unit = rq.unit().map(str::to_string);
     let (st, actor, cid) = (state.clone(), s.actor.clone(), pick.id().to_string());
-    let bytes = export_xlsx(&state, &s.actor, "self_reports", "自查事项报告", REPORT_HEADERS, move |after| {
-        let (st, actor, cid, unit) = (st.clone(), actor.clone(), cid.clone(), unit.clone());
-        async move {
-            use reports::Cell::{Int, Text};
-            let page = st.store.self_reports_after(&actor, &cid, unit.as_deref(), &after, 2000).await?;
-            let last = page.last().map(|r| r.id.clone()).unwrap_or_default();
-            let rows = page
-                .into_iter()
-                .map(|r| vec![Text(r.unit_name), Text(r.officer_name), Text(r.badge), Int(r.latest_version.into()), Text(fmt_time(r.updated_at)), Text(if r.problems == 0 { "是" } else { "否" }.into()), Int(r.problems.into()), Text(fmt_time(r.created_at))])
-                .collect();
-            Ok((rows, last))
-        }
-    })
+    let bytes = export_xlsx(
+        &state,
+        &s.actor,
+        "self_reports",
+        "自查事项报告",
+        REPORT_HEADERS,
+        move |after| {
+            let (st, actor, cid, unit) = (st.clone(), actor.clone(), cid.clone(), unit.clone());
+            async move {
+                use reports::Cell::{Int, Text};
+                let page = st
+                    .store
+                    .self_reports_after(&actor, &cid, unit.as_deref(), &after, 2000)
+                    .await?;
+                let last = page.last().map(|r| r.id.clone()).unwrap_or_default();
+                let rows = page
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            Text(r.unit_name),
+                            Text(r.officer_name),
+                            Text(r.badge),
+                            Int(r.latest_version.into()),
+                            Text(fmt_time(r.updated_at)),
+                            Text(if r.problems == 0 { "是" } else { "否" }.into()),
+                            Int(r.problems.into()),
+                            Text(fmt_time(r.created_at)),
+                        ]
+                    })
+                    .collect();
+                Ok((rows, last))
+            }
+        },
+    )
     .await?;
-    Ok(xlsx_download(bytes, "self-reports.xlsx", &format!("自查事项报告-{}.xlsx", store::clues::today().format("%Y%m%d"))))
+    Ok(xlsx_download(
+        bytes,
+        "self-reports.xlsx",
+        &format!(
+            "自查事项报告-{}.xlsx",
+            store::clues::today().format("%Y%m%d")
+        ),
+    ))
 }
 
 #[derive(Template)]
@@ -563,12 +864,28 @@ struct ReportPage {
     can_ledger: bool,
 }
 
-async fn report(State(state): State<AppState>, s: Staff, Path(id): Path<String>) -> Result<Response, Error> {
+async fn report(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewSelfReports)?;
     let (r, versions) = state.store.self_report_in_scope(&s.actor, &id).await?;
     let latest_problems = versions
         .first()
-        .map(|v| v.sections.iter().filter(|(_, s)| matches!(s, Section::Text(_))).map(|(c, _)| (c.as_str(), c.label())).collect())
+        .map(|v| {
+            v.sections
+                .iter()
+                .filter(|(_, s)| matches!(s, Section::Text(_)))
+                .map(|(c, _)| (c.as_str(), c.label()))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(page(&ReportPage { nav: s.nav("/selfcheck/stats"), versions: version_rows(&versions), latest_problems, can_ledger: s.actor.role.can(Permission::ManageLedger), r }))
+    Ok(page(&ReportPage {
+        nav: s.nav("/selfcheck/stats"),
+        versions: version_rows(&versions),
+        latest_problems,
+        can_ledger: s.actor.role.can(Permission::ManageLedger),
+        r,
+    }))
 }

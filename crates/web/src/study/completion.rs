@@ -78,24 +78,45 @@ impl UnitsPage {
     }
 }
 
-async fn units_for(state: &AppState, s: &Staff, campaign: Option<&str>, form: Option<ReqForm>, errors: FieldErrors, message: Option<String>) -> Result<Response, Error> {
+async fn units_for(
+    state: &AppState,
+    s: &Staff,
+    campaign: Option<&str>,
+    form: Option<ReqForm>,
+    errors: FieldErrors,
+    message: Option<String>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewStudyProgress)?;
     let c = Campaigns::load(state, campaign).await?;
     let (req, units) = if c.current.is_some() {
-        (state.store.study_requirement(c.id()).await?, state.store.study_completion_by_unit(&s.actor, c.id()).await?)
+        (
+            state.store.study_requirement(c.id()).await?,
+            state
+                .store
+                .study_completion_by_unit(&s.actor, c.id())
+                .await?,
+        )
     } else {
         (StudyRequirement::default(), vec![])
     };
     let done = units.iter().map(|u| u.done).sum();
     let total = units.iter().map(|u| u.total).sum();
     // The chart shows the units with the most officers still to finish: where attention is needed.
-    let mut behind: Vec<(String, i64)> = units.iter().filter(|u| u.total > u.done).map(|u| (u.unit_name.clone(), u.total - u.done)).collect();
+    let mut behind: Vec<(String, i64)> = units
+        .iter()
+        .filter(|u| u.total > u.done)
+        .map(|u| (u.unit_name.clone(), u.total - u.done))
+        .collect();
     behind.sort_by(|a, b| b.1.cmp(&a.1));
     behind.truncate(12);
     let form = form.unwrap_or_else(|| ReqForm {
         campaign: c.id().to_string(),
         required_hours: fmt_hours(i64::from(req.required_minutes)),
-        require_test: if req.require_test { "1".into() } else { String::new() },
+        require_test: if req.require_test {
+            "1".into()
+        } else {
+            String::new()
+        },
         required_essays: req.required_essays.to_string(),
         ..ReqForm::default()
     });
@@ -119,21 +140,67 @@ async fn units_for(state: &AppState, s: &Staff, campaign: Option<&str>, form: Op
     ))
 }
 
-async fn by_unit(State(state): State<AppState>, s: Staff, Query(uq): Query<UnitQuery>) -> Result<Response, Error> {
-    units_for(&state, &s, uq.campaign.as_deref(), None, FieldErrors::default(), uq.saved.map(|_| "学习要求已保存。".to_string())).await
+async fn by_unit(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(uq): Query<UnitQuery>,
+) -> Result<Response, Error> {
+    units_for(
+        &state,
+        &s,
+        uq.campaign.as_deref(),
+        None,
+        FieldErrors::default(),
+        uq.saved.map(|_| "学习要求已保存。".to_string()),
+    )
+    .await
 }
 
-async fn set_requirement(State(state): State<AppState>, s: Staff, Form(f): Form<ReqForm>) -> Result<Response, Error> {
+async fn set_requirement(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<ReqForm>,
+) -> Result<Response, Error> {
     s.require(Permission::SetStudyRequirement)?;
     s.check_csrf(&f.csrf)?;
     let campaign = f.campaign.clone();
-    let req = match StudyRequirement::parse(&f.required_hours, f.require_test == "1", &f.required_essays) {
-        Ok(r) => r,
-        Err(errs) => return units_for(&state, &s, Some(&campaign), Some(f), FieldErrors(errs), None).await,
-    };
-    match state.store.set_study_requirement(&s.actor, &f.campaign, &req).await {
-        Ok(()) => Ok(Redirect::to(&format!("/study/completion?campaign={}&saved=1", q(&campaign))).into_response()),
-        Err(StoreError::Invalid(e)) => units_for(&state, &s, Some(&campaign), Some(f), FieldErrors(vec![e]), None).await,
+    let req =
+        match StudyRequirement::parse(&f.required_hours, f.require_test == "1", &f.required_essays)
+        {
+            Ok(r) => r,
+            Err(errs) => {
+                return units_for(
+                    &state,
+                    &s,
+                    Some(&campaign),
+                    Some(f),
+                    FieldErrors(errs),
+                    None,
+                )
+                .await;
+            }
+        };
+    match state
+        .store
+        .set_study_requirement(&s.actor, &f.campaign, &req)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/study/completion?campaign={}&saved=1",
+            q(&campaign)
+        ))
+        .into_response()),
+        Err(StoreError::Invalid(e)) => {
+            units_for(
+                &state,
+                &s,
+                Some(&campaign),
+                Some(f),
+                FieldErrors(vec![e]),
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -148,7 +215,10 @@ struct OfficerQuery {
 
 impl OfficerQuery {
     fn unit(&self) -> Option<&str> {
-        self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty())
+        self.unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
     }
     fn unfinished(&self) -> bool {
         self.unfinished.as_deref().is_some_and(|u| !u.is_empty())
@@ -173,7 +243,11 @@ impl OfficersPage {
     }
 }
 
-async fn officers(State(state): State<AppState>, s: Staff, Query(oq): Query<OfficerQuery>) -> Result<Response, Error> {
+async fn officers(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(oq): Query<OfficerQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewStudyProgress)?;
     let c = Campaigns::load(&state, oq.campaign.as_deref()).await?;
     // A unit outside scope answers 404 like any other row.
@@ -182,16 +256,41 @@ async fn officers(State(state): State<AppState>, s: Staff, Query(oq): Query<Offi
     }
     let per_page = 50;
     let page_no = oq.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (officers, total) =
-        if c.current.is_some() { state.store.study_officers(&s.actor, c.id(), oq.unit(), oq.unfinished(), (page_no - 1) * per_page, per_page).await? } else { (vec![], 0) };
+    let (officers, total) = if c.current.is_some() {
+        state
+            .store
+            .study_officers(
+                &s.actor,
+                c.id(),
+                oq.unit(),
+                oq.unfinished(),
+                (page_no - 1) * per_page,
+                per_page,
+            )
+            .await?
+    } else {
+        (vec![], 0)
+    };
     let units = state.store.units_in_scope(&s.actor).await?;
     let sel = oq.unit().unwrap_or("").to_string();
-    let base = format!("campaign={}&unit={}&{}", q(c.id()), q(&sel), if oq.unfinished() { "unfinished=1&" } else { "" });
+    let base = format!(
+        "campaign={}&unit={}&{}",
+        q(c.id()),
+        q(&sel),
+        if oq.unfinished() { "unfinished=1&" } else { "" }
+    );
     Ok(render(
         &OfficersPage {
             nav: s.nav("/study/completion"),
             campaigns: c.options(),
-            units: units.iter().map(|u| Opt { value: u.id.clone(), label: format!("{}{}", "　".repeat(u.depth), u.name), selected: u.id == sel }).collect(),
+            units: units
+                .iter()
+                .map(|u| Opt {
+                    value: u.id.clone(),
+                    label: format!("{}{}", "　".repeat(u.depth), u.name),
+                    selected: u.id == sel,
+                })
+                .collect(),
             unfinished: oq.unfinished(),
             officers,
             pager: Pager::new(Some(page_no), per_page, total, base.clone()),
@@ -201,9 +300,23 @@ async fn officers(State(state): State<AppState>, s: Staff, Query(oq): Query<Offi
     ))
 }
 
-const EXPORT_HEADERS: &[&str] = &["警号", "姓名", "单位", "学时（小时）", "测试", "最好成绩（%）", "通过审核的体会文章", "是否完成", "说明"];
+const EXPORT_HEADERS: &[&str] = &[
+    "警号",
+    "姓名",
+    "单位",
+    "学时（小时）",
+    "测试",
+    "最好成绩（%）",
+    "通过审核的体会文章",
+    "是否完成",
+    "说明",
+];
 
-async fn export(State(state): State<AppState>, s: Staff, Query(oq): Query<OfficerQuery>) -> Result<Response, Error> {
+async fn export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(oq): Query<OfficerQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ViewStudyProgress)?;
     let c = Campaigns::load(&state, oq.campaign.as_deref()).await?;
     if let Some(u) = oq.unit() {
@@ -217,7 +330,10 @@ async fn export(State(state): State<AppState>, s: Staff, Query(oq): Query<Office
         let mut after = String::new();
         let mut n = 0u64;
         loop {
-            let (page, next) = st.store.study_officers_after(&actor, &cid, unit.as_deref(), unfinished, &after, 5000).await?;
+            let (page, next) = st
+                .store
+                .study_officers_after(&actor, &cid, unit.as_deref(), unfinished, &after, 5000)
+                .await?;
             for o in page {
                 n += 1;
                 let row = vec![
@@ -225,8 +341,17 @@ async fn export(State(state): State<AppState>, s: Staff, Query(oq): Query<Office
                     Cell::Text(o.name.clone()),
                     Cell::Text(o.unit_name.clone()),
                     Cell::Text(fmt_hours(o.minutes)),
-                    Cell::Text(if o.passed_test { "已通过" } else { "未通过" }.into()),
-                    o.best_percent.map(|b| Cell::Int(i64::from(b))).unwrap_or(Cell::Empty),
+                    Cell::Text(
+                        if o.passed_test {
+                            "已通过"
+                        } else {
+                            "未通过"
+                        }
+                        .into(),
+                    ),
+                    o.best_percent
+                        .map(|b| Cell::Int(i64::from(b)))
+                        .unwrap_or(Cell::Empty),
                     Cell::Int(o.approved_essays),
                     Cell::Text(if o.done { "已完成" } else { "未完成" }.into()),
                     Cell::Text(o.because.join("；")),
@@ -243,7 +368,23 @@ async fn export(State(state): State<AppState>, s: Staff, Query(oq): Query<Office
         Ok(n)
     })
     .await?;
-    state.store.audit_now(&s.actor.audit(), "study.completion_export", &format!("campaign:{campaign}"), &format!("{n} rows unfinished={unfinished}")).await?;
-    let what = if unfinished { "未完成学习名单" } else { "学习完成情况" };
-    Ok(xlsx_download(bytes, &format!("study-completion-{}.xlsx", stamp()), &format!("{what}-{}.xlsx", stamp())))
+    state
+        .store
+        .audit_now(
+            &s.actor.audit(),
+            "study.completion_export",
+            &format!("campaign:{campaign}"),
+            &format!("{n} rows unfinished={unfinished}"),
+        )
+        .await?;
+    let what = if unfinished {
+        "未完成学习名单"
+    } else {
+        "学习完成情况"
+    };
+    Ok(xlsx_download(
+        bytes,
+        &format!("study-completion-{}.xlsx", stamp()),
+        &format!("{what}-{}.xlsx", stamp()),
+    ))
 }

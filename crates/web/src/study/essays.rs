@@ -28,7 +28,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn may_read(s: &Staff) -> Result<(), Error> {
-    if s.actor.role.can(Permission::ReviewEssays) || s.actor.role.can(Permission::TakeStudy) { Ok(()) } else { Err(Error::Forbidden) }
+    if s.actor.role.can(Permission::ReviewEssays) || s.actor.role.can(Permission::TakeStudy) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -56,20 +60,33 @@ impl ListPage {
     }
 }
 
-async fn list(State(state): State<AppState>, s: Staff, Query(lq): Query<ListQuery>) -> Result<Response, Error> {
+async fn list(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(lq): Query<ListQuery>,
+) -> Result<Response, Error> {
     may_read(&s)?;
     let c = Campaigns::load(&state, lq.campaign.as_deref()).await?;
     let state_sel = lq.state.clone().unwrap_or_default();
-    let filter = EssayFilter { campaign_id: c.current.as_ref().map(|c| c.id.clone()), state: EssayState::parse(&state_sel).ok() };
+    let filter = EssayFilter {
+        campaign_id: c.current.as_ref().map(|c| c.id.clone()),
+        state: EssayState::parse(&state_sel).ok(),
+    };
     let per_page = 20;
     let page_no = lq.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (essays, total) = state.store.essays(&s.actor, &filter, (page_no - 1) * per_page, per_page).await?;
+    let (essays, total) = state
+        .store
+        .essays(&s.actor, &filter, (page_no - 1) * per_page, per_page)
+        .await?;
     let base = format!("campaign={}&state={}&", q(c.id()), q(&state_sel));
     Ok(render(
         &ListPage {
             nav: s.nav("/study/essays"),
             campaigns: c.options(),
-            states: opts(EssayState::all().iter().map(|s| (s.as_str(), s.label())), &state_sel),
+            states: opts(
+                EssayState::all().iter().map(|s| (s.as_str(), s.label())),
+                &state_sel,
+            ),
             essays,
             pager: Pager::new(Some(page_no), per_page, total, base),
             reviewer: s.actor.role.can(Permission::ReviewEssays),
@@ -100,10 +117,23 @@ struct NewPage {
     errors: FieldErrors,
 }
 
-async fn new_for(state: &AppState, s: &Staff, form: EssayForm, errors: FieldErrors) -> Result<Response, Error> {
+async fn new_for(
+    state: &AppState,
+    s: &Staff,
+    form: EssayForm,
+    errors: FieldErrors,
+) -> Result<Response, Error> {
     let c = Campaigns::load(state, Some(&form.campaign)).await?;
     let failed = errors.any();
-    Ok(render(&NewPage { nav: s.nav("/study/essays"), campaigns: c.options(), form, errors }, failed))
+    Ok(render(
+        &NewPage {
+            nav: s.nav("/study/essays"),
+            campaigns: c.options(),
+            form,
+            errors,
+        },
+        failed,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -111,19 +141,40 @@ struct NewQuery {
     campaign: Option<String>,
 }
 
-async fn new_page(State(state): State<AppState>, s: Staff, Query(nq): Query<NewQuery>) -> Result<Response, Error> {
+async fn new_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(nq): Query<NewQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::TakeStudy)?;
-    new_for(&state, &s, EssayForm { campaign: nq.campaign.unwrap_or_default(), ..EssayForm::default() }, FieldErrors::default()).await
+    new_for(
+        &state,
+        &s,
+        EssayForm {
+            campaign: nq.campaign.unwrap_or_default(),
+            ..EssayForm::default()
+        },
+        FieldErrors::default(),
+    )
+    .await
 }
 
-async fn submit(State(state): State<AppState>, s: Staff, Form(f): Form<EssayForm>) -> Result<Response, Error> {
+async fn submit(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<EssayForm>,
+) -> Result<Response, Error> {
     s.require(Permission::TakeStudy)?;
     s.check_csrf(&f.csrf)?;
     let (title, body) = match essay_text(&f.title, &f.body) {
         Ok(t) => t,
         Err(errs) => return new_for(&state, &s, f, FieldErrors(errs)).await,
     };
-    match state.store.submit_essay(&s.actor, &f.campaign, &title, &body).await {
+    match state
+        .store
+        .submit_essay(&s.actor, &f.campaign, &title, &body)
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/study/essays/{id}")).into_response()),
         Err(StoreError::Invalid(e)) => new_for(&state, &s, f, FieldErrors(vec![e])).await,
         Err(e) => Err(e.into()),
@@ -156,17 +207,26 @@ struct Retry {
     text: Option<(String, String)>,
 }
 
-async fn detail_for(state: &AppState, s: &Staff, id: &str, retry: Retry) -> Result<Response, Error> {
+async fn detail_for(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    retry: Retry,
+) -> Result<Response, Error> {
     may_read(s)?;
     let e = state.store.essay_in_scope(&s.actor, id).await?;
     let events = state.store.essay_events(&s.actor, id).await?;
     let mine = s.actor.officer_id.as_deref() == Some(e.officer_id.as_str());
-    let (title, body) = retry.text.unwrap_or_else(|| (e.title.clone(), e.body.clone()));
+    let (title, body) = retry
+        .text
+        .unwrap_or_else(|| (e.title.clone(), e.body.clone()));
     let failed = retry.errors.any();
     Ok(render(
         &DetailPage {
             nav: s.nav("/study/essays"),
-            can_review: s.actor.role.can(Permission::ReviewEssays) && !mine && e.state == EssayState::Submitted.as_str(),
+            can_review: s.actor.role.can(Permission::ReviewEssays)
+                && !mine
+                && e.state == EssayState::Submitted.as_str(),
             can_rework: mine && e.state == EssayState::Returned.as_str(),
             events,
             errors: retry.errors,
@@ -179,8 +239,22 @@ async fn detail_for(state: &AppState, s: &Staff, id: &str, retry: Retry) -> Resu
     ))
 }
 
-async fn detail(State(state): State<AppState>, s: Staff, Path(id): Path<String>) -> Result<Response, Error> {
-    detail_for(&state, &s, &id, Retry { errors: FieldErrors::default(), note: String::new(), text: None }).await
+async fn detail(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    detail_for(
+        &state,
+        &s,
+        &id,
+        Retry {
+            errors: FieldErrors::default(),
+            note: String::new(),
+            text: None,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -193,7 +267,12 @@ struct ReviewForm {
     note: String,
 }
 
-async fn review(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<ReviewForm>) -> Result<Response, Error> {
+async fn review(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ReviewEssays)?;
     s.check_csrf(&f.csrf)?;
     state.store.essay_in_scope(&s.actor, &id).await?;
@@ -202,32 +281,83 @@ async fn review(State(state): State<AppState>, s: Staff, Path(id): Path<String>,
         "return" => false,
         _ => {
             let e = domain::DomainError::field("decision", "请选择审核结果");
-            return detail_for(&state, &s, &id, Retry { errors: FieldErrors(vec![e]), note: f.note, text: None }).await;
+            return detail_for(
+                &state,
+                &s,
+                &id,
+                Retry {
+                    errors: FieldErrors(vec![e]),
+                    note: f.note,
+                    text: None,
+                },
+            )
+            .await;
         }
     };
-    match state.store.review_essay(&s.actor, &id, approve, &f.note).await {
+    match state
+        .store
+        .review_essay(&s.actor, &id, approve, &f.note)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/study/essays/{id}")).into_response()),
-        Err(StoreError::Invalid(e)) => detail_for(&state, &s, &id, Retry { errors: FieldErrors(vec![e]), note: f.note, text: None }).await,
+        Err(StoreError::Invalid(e)) => {
+            detail_for(
+                &state,
+                &s,
+                &id,
+                Retry {
+                    errors: FieldErrors(vec![e]),
+                    note: f.note,
+                    text: None,
+                },
+            )
+            .await
+        }
         Err(StoreError::Conflict(m)) => {
-            detail_for(&state, &s, &id, Retry { errors: FieldErrors(vec![domain::DomainError::new(m)]), note: f.note, text: None }).await
+            detail_for(
+                &state,
+                &s,
+                &id,
+                Retry {
+                    errors: FieldErrors(vec![domain::DomainError::new(m)]),
+                    note: f.note,
+                    text: None,
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn resubmit(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<EssayForm>) -> Result<Response, Error> {
+async fn resubmit(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<EssayForm>,
+) -> Result<Response, Error> {
     s.require(Permission::TakeStudy)?;
     s.check_csrf(&f.csrf)?;
     state.store.essay_in_scope(&s.actor, &id).await?;
-    let again = |errs: Vec<domain::DomainError>| Retry { errors: FieldErrors(errs), note: String::new(), text: Some((f.title.clone(), f.body.clone())) };
+    let again = |errs: Vec<domain::DomainError>| Retry {
+        errors: FieldErrors(errs),
+        note: String::new(),
+        text: Some((f.title.clone(), f.body.clone())),
+    };
     let (title, body) = match essay_text(&f.title, &f.body) {
         Ok(t) => t,
         Err(errs) => return detail_for(&state, &s, &id, again(errs)).await,
     };
-    match state.store.resubmit_essay(&s.actor, &id, &title, &body).await {
+    match state
+        .store
+        .resubmit_essay(&s.actor, &id, &title, &body)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/study/essays/{id}")).into_response()),
         Err(StoreError::Invalid(e)) => detail_for(&state, &s, &id, again(vec![e])).await,
-        Err(StoreError::Conflict(m)) => detail_for(&state, &s, &id, again(vec![domain::DomainError::new(m)])).await,
+        Err(StoreError::Conflict(m)) => {
+            detail_for(&state, &s, &id, again(vec![domain::DomainError::new(m)])).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -59,8 +59,17 @@ pub(crate) struct Opt {
     pub selected: bool,
 }
 
-pub(crate) fn opts<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, selected: &str) -> Vec<Opt> {
-    items.map(|(v, l)| Opt { value: v.to_string(), label: l.to_string(), selected: v == selected }).collect()
+pub(crate) fn opts<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+) -> Vec<Opt> {
+    items
+        .map(|(v, l)| Opt {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: v == selected,
+        })
+        .collect()
 }
 
 /// The campaigns for a selector and the one chosen (by id, else the newest).
@@ -72,7 +81,10 @@ pub(crate) struct Campaigns {
 impl Campaigns {
     pub async fn load(state: &AppState, wanted: Option<&str>) -> Result<Campaigns, Error> {
         let all = state.store.study_campaigns().await?;
-        let current = wanted.and_then(|w| all.iter().find(|c| c.id == w)).or(all.first()).cloned();
+        let current = wanted
+            .and_then(|w| all.iter().find(|c| c.id == w))
+            .or(all.first())
+            .cloned();
         Ok(Campaigns { all, current })
     }
 
@@ -81,7 +93,10 @@ impl Campaigns {
     }
 
     pub fn options(&self) -> Vec<Opt> {
-        opts(self.all.iter().map(|c| (c.id.as_str(), c.name.as_str())), self.id())
+        opts(
+            self.all.iter().map(|c| (c.id.as_str(), c.name.as_str())),
+            self.id(),
+        )
     }
 }
 
@@ -91,7 +106,12 @@ pub(crate) struct FieldErrors(pub Vec<DomainError>);
 
 impl FieldErrors {
     pub fn of(&self, field: &str) -> String {
-        self.0.iter().filter(|e| e.field == Some(field) || (field == "form" && e.field.is_none())).map(|e| e.message.as_str()).collect::<Vec<_>>().join("；")
+        self.0
+            .iter()
+            .filter(|e| e.field == Some(field) || (field == "form" && e.field.is_none()))
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
     }
 
     pub fn any(&self) -> bool {
@@ -114,8 +134,16 @@ pub(crate) fn render<T: Template>(t: &T, failed: bool) -> Response {
 pub(crate) fn xlsx_download(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response {
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}", q(name))) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+        q(name)
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
@@ -136,7 +164,10 @@ pub(crate) struct Upload {
 pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
     let fail = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            format!("文件过大：一次上传不能超过{}MB，请分批导入", MAX_UPLOAD / 1024 / 1024)
+            format!(
+                "文件过大：一次上传不能超过{}MB，请分批导入",
+                MAX_UPLOAD / 1024 / 1024
+            )
         } else {
             "上传的数据不完整或格式不正确，请重新选择文件上传".to_string()
         }
@@ -159,15 +190,24 @@ pub(crate) async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
 }
 
 /// Reads a sheet off the async threads (unzipping takes real CPU); a parser panic is the file's fault.
-pub(crate) async fn parse_sheet(bytes: Vec<u8>, required: &'static [&'static str], max_rows: usize) -> Result<reports::Sheet, String> {
-    match tokio::task::spawn_blocking(move || reports::read_xlsx(&bytes, required, max_rows)).await {
+pub(crate) async fn parse_sheet(
+    bytes: Vec<u8>,
+    required: &'static [&'static str],
+    max_rows: usize,
+) -> Result<reports::Sheet, String> {
+    match tokio::task::spawn_blocking(move || reports::read_xlsx(&bytes, required, max_rows)).await
+    {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(_) => Err("无法读取文件：文件已损坏或包含不支持的内容".into()),
     }
 }
 
 pub(crate) fn file_err(message: impl Into<String>) -> RowError {
-    RowError { row: 0, column: None, message: message.into() }
+    RowError {
+        row: 0,
+        column: None,
+        message: message.into(),
+    }
 }
 
 /// How many row errors a page lists; the rest are counted.
@@ -183,12 +223,19 @@ pub(crate) fn shown(mut errors: Vec<RowError>) -> (Vec<RowError>, usize) {
 
 /// Streams rows into an .xlsx on a blocking thread while `fill` pages through the store; returns the
 /// file's bytes and the number of rows.
-pub(crate) async fn export_xlsx<F, Fut>(sheet: &'static str, headers: &'static [&'static str], fill: F) -> Result<(Vec<u8>, u64), Error>
+pub(crate) async fn export_xlsx<F, Fut>(
+    sheet: &'static str,
+    headers: &'static [&'static str],
+    fill: F,
+) -> Result<(Vec<u8>, u64), Error>
 where
     F: FnOnce(tokio::sync::mpsc::Sender<Vec<reports::Cell>>) -> Fut,
     Fut: std::future::Future<Output = Result<u64, Error>>,
 {
-    let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(|e| Error::Unavailable(e.to_string()))?;
+    let tmp = tempfile::Builder::new()
+        .suffix(".xlsx")
+        .tempfile()
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     let path = tmp.path().to_path_buf();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<reports::Cell>>(4096);
     let writer = tokio::task::spawn_blocking(move || {
@@ -196,8 +243,12 @@ where
         reports::write_xlsx(&path, sheet, headers, rows)
     });
     let count = fill(tx).await?;
-    writer.await.map_err(|e| Error::Unavailable(e.to_string()))??;
-    let bytes = tokio::fs::read(tmp.path()).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+    writer
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))??;
+    let bytes = tokio::fs::read(tmp.path())
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     Ok((bytes, count))
 }
 

@@ -11,10 +11,10 @@ use axum::{Form, Router};
 use domain::DomainError;
 use domain::access::Permission;
 use domain::limiter::RateLimiter;
+use domain::study::StudyRequirement;
 use domain::study::fmt_hours;
 use serde::Deserialize;
 use store::StoreError;
-use domain::study::StudyRequirement;
 use store::study::{Activity, Essay, EssayFilter, OfficerStudy, OfficerTest, SignInOutcome};
 
 use super::{Campaigns, FieldErrors, Opt, render};
@@ -24,15 +24,21 @@ use crate::error::Error;
 use crate::view::{Nav, fmt_time};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/study/signin", get(signin_page).post(signin)).route("/study/me", get(me))
+    Router::new()
+        .route("/study/signin", get(signin_page).post(signin))
+        .route("/study/me", get(me))
 }
 
 /// Wrong codes an account may try: a handful at once, then one every ten seconds. Guessing one of a
 /// million codes valid for two minutes stays hopeless; a person mistyping twice is not slowed down.
-static ATTEMPTS: LazyLock<Mutex<RateLimiter>> = LazyLock::new(|| Mutex::new(RateLimiter::new(8, 6, 100_000, 600_000)));
+static ATTEMPTS: LazyLock<Mutex<RateLimiter>> =
+    LazyLock::new(|| Mutex::new(RateLimiter::new(8, 6, 100_000, 600_000)));
 
 fn allow(user_id: &str) -> bool {
-    ATTEMPTS.lock().map(|mut l| l.check(user_id, store::now_ms())).unwrap_or(false)
+    ATTEMPTS
+        .lock()
+        .map(|mut l| l.check(user_id, store::now_ms()))
+        .unwrap_or(false)
 }
 
 #[derive(Template)]
@@ -45,20 +51,35 @@ struct SigninPage {
     done: Option<String>,
 }
 
-async fn signin_for(state: &AppState, s: &Staff, chosen: &str, code: &str, errors: FieldErrors, done: Option<String>) -> Result<Response, Error> {
+async fn signin_for(
+    state: &AppState,
+    s: &Staff,
+    chosen: &str,
+    code: &str,
+    errors: FieldErrors,
+    done: Option<String>,
+) -> Result<Response, Error> {
     let choices: Vec<Activity> = match state.store.signin_choices(&s.actor, store::now_ms()).await {
         Ok(c) => c,
         Err(StoreError::Invalid(e)) => return Err(Error::Invalid(e)),
         Err(e) => return Err(e.into()),
     };
-    let only = if choices.len() == 1 { choices[0].id.clone() } else { chosen.to_string() };
+    let only = if choices.len() == 1 {
+        choices[0].id.clone()
+    } else {
+        chosen.to_string()
+    };
     let failed = errors.any();
     Ok(render(
         &SigninPage {
             nav: s.nav("/study/signin"),
             choices: choices
                 .iter()
-                .map(|a| Opt { value: a.id.clone(), label: format!("{}（{}，{}）", a.title, a.venue, a.unit_name), selected: a.id == only })
+                .map(|a| Opt {
+                    value: a.id.clone(),
+                    label: format!("{}（{}，{}）", a.title, a.venue, a.unit_name),
+                    selected: a.id == only,
+                })
                 .collect(),
             code: code.chars().filter(char::is_ascii_digit).take(6).collect(),
             errors,
@@ -83,21 +104,58 @@ struct SigninForm {
     code: String,
 }
 
-async fn signin(State(state): State<AppState>, s: Staff, Form(f): Form<SigninForm>) -> Result<Response, Error> {
+async fn signin(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<SigninForm>,
+) -> Result<Response, Error> {
     s.require(Permission::TakeStudy)?;
     s.check_csrf(&f.csrf)?;
     if !allow(&s.actor.user_id) {
         return Err(Error::TooMany);
     }
     let activity = Some(f.activity_id.as_str()).filter(|a| !a.is_empty());
-    match state.store.sign_in_with_code(&s.actor, activity, &f.code, store::now_ms()).await {
+    match state
+        .store
+        .sign_in_with_code(&s.actor, activity, &f.code, store::now_ms())
+        .await
+    {
         Ok(SignInOutcome::Signed { title, at }) => {
-            signin_for(&state, &s, &f.activity_id, "", FieldErrors::default(), Some(format!("签到成功：{title}，签到时间{}。", fmt_time(at)))).await
+            signin_for(
+                &state,
+                &s,
+                &f.activity_id,
+                "",
+                FieldErrors::default(),
+                Some(format!("签到成功：{title}，签到时间{}。", fmt_time(at))),
+            )
+            .await
         }
         Ok(SignInOutcome::Already { title, at }) => {
-            signin_for(&state, &s, &f.activity_id, "", FieldErrors::default(), Some(format!("您已于{}签到「{title}」，无需重复签到。", fmt_time(at)))).await
+            signin_for(
+                &state,
+                &s,
+                &f.activity_id,
+                "",
+                FieldErrors::default(),
+                Some(format!(
+                    "您已于{}签到「{title}」，无需重复签到。",
+                    fmt_time(at)
+                )),
+            )
+            .await
         }
-        Err(StoreError::Invalid(e)) => signin_for(&state, &s, &f.activity_id, &f.code, FieldErrors(vec![e]), None).await,
+        Err(StoreError::Invalid(e)) => {
+            signin_for(
+                &state,
+                &s,
+                &f.activity_id,
+                &f.code,
+                FieldErrors(vec![e]),
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -135,7 +193,11 @@ impl MePage {
     }
 }
 
-async fn me(State(state): State<AppState>, s: Staff, Query(mq): Query<MeQuery>) -> Result<Response, Error> {
+async fn me(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(mq): Query<MeQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::TakeStudy)?;
     let c = Campaigns::load(&state, mq.campaign.as_deref()).await?;
     let now = store::now_ms();
@@ -158,8 +220,26 @@ async fn me(State(state): State<AppState>, s: Staff, Query(mq): Query<MeQuery>) 
     let result: Result<(), StoreError> = async {
         page.me = Some(state.store.my_study(&s.actor, c.id()).await?);
         page.attended = state.store.my_activities(&s.actor, c.id()).await?;
-        page.tests = state.store.officer_tests(&s.actor, now).await?.into_iter().filter(|t| t.test.campaign_id == c.id()).collect();
-        page.essays = state.store.essays(&s.actor, &EssayFilter { campaign_id: Some(c.id().to_string()), state: None }, 0, 50).await?.0;
+        page.tests = state
+            .store
+            .officer_tests(&s.actor, now)
+            .await?
+            .into_iter()
+            .filter(|t| t.test.campaign_id == c.id())
+            .collect();
+        page.essays = state
+            .store
+            .essays(
+                &s.actor,
+                &EssayFilter {
+                    campaign_id: Some(c.id().to_string()),
+                    state: None,
+                },
+                0,
+                50,
+            )
+            .await?
+            .0;
         Ok(())
     }
     .await;
