@@ -623,11 +623,7 @@ pub fn grade(items: &[GradeItem], pass_percent: u32) -> Grade {
         }
         right.push(ok);
     }
-    let percent = if max_score == 0 {
-        0
-    } else {
-        score * 100 / max_score
-    };
+    let percent = (score * 100).checked_div(max_score).unwrap_or(0);
     let passed = max_score > 0 && percent >= pass_percent;
     let correct = right.iter().filter(|r| **r).count();
     let mut because = vec![format!(

@@ -135,7 +135,7 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     let receipts = Arc::new(Mutex::new(Vec::<String>::new()));
     {
         let op = intake_op(client.clone(), format!("{}/api/v1/public/tips", srv.base), tip_bodies.clone(), receipts.clone());
-        // The warm-up also pays the one-off load of every earlier tip's SimHash into the server's index.
+        // Shown, not counted: the first requests open connections and fill caches.
         let w = run_load(args.clients, Duration::from_secs(1), Some(srv.pid), op.clone()).await;
         report.intake_warmup = Some(w);
         report.intake = Some(run_load(args.clients, dur, Some(srv.pid), op).await);
@@ -784,7 +784,7 @@ impl Report {
         }
         let _ = writeln!(s, "| background jobs run before the server started | {} in {:.1} s |", if self.jobs.1.is_empty() { "none due" } else { &self.jobs.1 }, self.jobs.0);
         let a = &self.dataset_after;
-        let _ = writeln!(s, "| data set at the end | {} clues, {} tips (intake added {}) |", a.clues, a.tips, a.tips - d.tips);
+        let _ = writeln!(s, "| data set at the end | {} clues, {} tips ({} added by this run: HTTP intake and the in-process intake profile) |", a.clues, a.tips, a.tips - d.tips);
         if d.clues < 100_000 {
             let _ = writeln!(s, "\n> Warning: fewer than 100,000 clues: this is not the province data set, and the page bars do not apply.");
         }

@@ -134,22 +134,11 @@ impl Store {
             summary.tables.push(TableSummary { table: table.to_string(), rows, digest });
         }
         txn.commit().await?;
-        let root = self.data_dir.join("attachments");
-        if let Ok(dirs) = std::fs::read_dir(&root) {
-            let mut dirs: Vec<_> = dirs.flatten().collect();
-            dirs.sort_by_key(|d| d.file_name());
-            for d in dirs {
-                let Ok(files) = std::fs::read_dir(d.path()) else { continue };
-                let mut files: Vec<_> = files.flatten().collect();
-                files.sort_by_key(|f| f.file_name());
-                for f in files {
-                    let rel = format!("{}/{}", d.file_name().to_string_lossy(), f.file_name().to_string_lossy());
-                    let bytes = std::fs::read(f.path())?;
-                    whole.extend_from_slice(&crypto::sm3(&bytes));
-                    writeln!(w, "{}", json!({ "f": rel, "x": hex::encode(&bytes) }))?;
-                    summary.files += 1;
-                }
-            }
+        for rel in stored_files(&self.data_dir)? {
+            let bytes = std::fs::read(self.data_dir.join(&rel))?;
+            whole.extend_from_slice(&crypto::sm3(&bytes));
+            writeln!(w, "{}", json!({ "f": rel, "x": hex::encode(&bytes) }))?;
+            summary.files += 1;
         }
         writeln!(w, "{}", json!({ "summary": summary, "digest": hex::encode(crypto::sm3(&whole)) }))?;
         w.flush()?;
@@ -198,7 +187,7 @@ impl Store {
                 e.0 += 1;
                 e.1.extend_from_slice(&crypto::sm3(line.as_bytes()));
             } else if let Some(f) = v.get("f").and_then(|f| f.as_str()) {
-                if f.contains("..") || f.starts_with('/') || f.matches('/').count() != 1 {
+                if !is_stored_file_path(f) {
                     return Err(StoreError::Integrity(format!("bad file name {f}")));
                 }
                 let bytes = hex::decode(v["x"].as_str().unwrap_or_default()).map_err(|e| StoreError::Integrity(e.to_string()))?;
@@ -225,7 +214,7 @@ impl Store {
             return Err(StoreError::Integrity("the backup's overall digest does not match".into()));
         }
         for (rel, bytes) in &files {
-            let path = self.data_dir.join("attachments").join(rel);
+            let path = self.data_dir.join(rel);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
@@ -246,5 +235,56 @@ impl Store {
             out.push((table.to_string(), sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM {table}"), vals![]).await?));
         }
         Ok(out)
+    }
+}
+
+/// The folders under the data folder that hold files the database points to (tip attachments, task
+/// evidence, rectification evidence). Backups carry all of them.
+const FILE_ROOTS: &[&str] = &["attachments", "task_files", "evidence"];
+
+/// Every file under the file roots, as `/`-separated paths relative to the data folder, sorted.
+fn stored_files(data_dir: &Path) -> Result<Vec<String>> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let r = format!("{rel}/{name}");
+            if e.file_type()?.is_dir() {
+                walk(&e.path(), &r, out)?;
+            } else {
+                out.push(r);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for root in FILE_ROOTS {
+        walk(&data_dir.join(root), root, &mut out)?;
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A restored file may only land inside one of the file roots: no `..`, no absolute path, no empty part.
+fn is_stored_file_path(p: &str) -> bool {
+    let parts: Vec<&str> = p.split('/').collect();
+    parts.len() >= 2
+        && FILE_ROOTS.contains(&parts[0])
+        && parts.iter().all(|c| !c.is_empty() && *c != "." && *c != ".." && !c.contains('\\') && !c.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stored_file_path;
+
+    #[test]
+    fn restored_files_stay_inside_the_file_roots() {
+        assert!(is_stored_file_path("attachments/abc/def"));
+        assert!(is_stored_file_path("task_files/t1/f1"));
+        assert!(!is_stored_file_path("attachments/../master.key"));
+        assert!(!is_stored_file_path("/etc/passwd"));
+        assert!(!is_stored_file_path("mingjing.db"));
+        assert!(!is_stored_file_path("other/x"));
+        assert!(!is_stored_file_path("attachments//x"));
     }
 }

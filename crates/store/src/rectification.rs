@@ -374,6 +374,72 @@ impl Store {
         Ok((id, number))
     }
 
+    /// Adds many rows at once (an imported ledger), all or none, in one transaction. Each unit must lie in
+    /// the actor's scope; the caller has checked every row.
+    pub async fn add_rectification_items(
+        &self,
+        actor: &Actor,
+        campaign_id: &str,
+        rows: &[(String, ValidItem)],
+    ) -> Result<usize> {
+        for (unit_id, _) in rows {
+            self.unit_in_scope(actor, unit_id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        StoreError::invalid("unit_id", "责任单位不在您的权限范围内")
+                    }
+                    other => other,
+                })?;
+        }
+        let now = now_ms();
+        let _w = self.write_lock.lock().await;
+        let txn = self.db.begin().await?;
+        for (unit_id, item) in rows {
+            let number = crate::tips::next_number(&txn, "ZG", now).await?;
+            let id = new_id();
+            Sql::of(&txn)
+                .exec(
+                    &txn,
+                    "INSERT INTO rectification_items (id, number, campaign_id, unit_id, source, source_ref, category, problem, measures, leader, person, deadline, state, progress, reworks, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 'open', '', 0, ?, ?, ?)",
+                    vals![
+                        id.as_str(), number.as_str(), campaign_id, unit_id.as_str(), item.source.as_str(), item.category.as_str(), item.problem.as_str(),
+                        item.measures.as_str(), item.leader.as_str(), item.person.as_str(), item.deadline.format("%Y-%m-%d").to_string(), actor.display_name.as_str(), now, now
+                    ],
+                )
+                .await?;
+            let note = format!(
+                "从Excel导入（{}），整改时限{}",
+                item.source.label(),
+                item.deadline
+            );
+            insert_event(
+                &txn,
+                "rectification_events",
+                "item_id",
+                &id,
+                "create",
+                None,
+                "open",
+                &note,
+                actor,
+                now,
+            )
+            .await?;
+        }
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "rectification.import",
+            &format!("campaign:{campaign_id}"),
+            &format!("{} rows", rows.len()),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(rows.len())
+    }
+
     fn item_where(
         &self,
         actor: &Actor,

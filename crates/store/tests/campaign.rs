@@ -917,3 +917,126 @@ async fn each_unit_names_its_responsible_people() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn campaign_tables_survive_backup_and_restore() {
+    let key = MasterKey::generate().to_hex();
+    let open_with = |dir: &std::path::Path| {
+        let cfg = StoreConfig::new(dir);
+        let key = key.clone();
+        async move {
+            Store::open(
+                &cfg,
+                Keyring::new(MasterKey::from_hex(&key).unwrap(), Suite::Sm4Gcm),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let s = open_with(a.path()).await;
+    seed(&s).await;
+    let office = actor(&s, "office", Role::CampaignOffice, "ROOT", DataScope::All).await;
+    let leader = actor(&s, "leader", Role::UnitLeader, "D1", DataScope::Subtree).await;
+    let cid = discipline_campaign(&s, &office).await;
+    let d2 = unit_id(&s, "D2").await;
+    s.move_unit(
+        &office,
+        &cid,
+        &d2,
+        &PhaseStep::Override {
+            reason: "经领导小组研究同意推进".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let d1 = unit_id(&s, "D1").await;
+    let (tid, _) = s
+        .issue_task(
+            &office,
+            &NewTask {
+                task: task("报送实施方案", 3),
+                campaign_id: Some(cid.clone()),
+                phase_seq: Some(0),
+                unit_ids: vec![d1.clone()],
+            },
+        )
+        .await
+        .unwrap();
+    let target = s.task_in_scope(&leader, &tid).await.unwrap().targets[0]
+        .row
+        .target_id
+        .clone();
+    let ev = Evidence {
+        name: "方案.txt".into(),
+        kind: AttachmentKind::Text,
+        bytes: "实施方案".as_bytes().to_vec(),
+    };
+    s.task_step(
+        &leader,
+        &target,
+        TaskAction::Progress,
+        "已起草实施方案",
+        vec![ev],
+    )
+    .await
+    .unwrap();
+    s.set_responsibility(
+        &leader,
+        &d1,
+        &[Holder {
+            level: ResponsibilityLevel::FirstResponsible,
+            name: "吴建国".into(),
+            position: "局长".into(),
+        }],
+    )
+    .await
+    .unwrap();
+
+    let file = a.path().join("backup.jsonl");
+    s.backup(&file).await.unwrap();
+    let restored = open_with(b.path()).await;
+    restored.restore(&file).await.unwrap();
+    let mine = [
+        "campaigns",
+        "campaign_phases",
+        "unit_phases",
+        "unit_phase_events",
+        "tasks",
+        "task_targets",
+        "task_events",
+        "task_files",
+        "responsibilities",
+    ];
+    let before: Vec<(String, i64)> = s
+        .table_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(t, _)| mine.contains(&t.as_str()))
+        .collect();
+    let after: Vec<(String, i64)> = restored
+        .table_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(t, _)| mine.contains(&t.as_str()))
+        .collect();
+    assert_eq!(
+        before.len(),
+        mine.len(),
+        "every campaign table is in the backup"
+    );
+    assert!(before.iter().all(|(_, n)| *n > 0), "{before:?}");
+    assert_eq!(before, after);
+    let c = restored.campaign_in_scope(&office, &cid).await.unwrap();
+    assert_eq!(
+        restored
+            .unit_phase(&office, &c, &d2)
+            .await
+            .unwrap()
+            .state
+            .phase,
+        1
+    );
+}

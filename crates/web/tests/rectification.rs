@@ -177,6 +177,18 @@ async fn routes_by_role(app: TestApp) {
         ),
         r(
             "GET",
+            "/rectification/template.xlsx".into(),
+            Body::None,
+            |r| r.can(ManageLedger),
+        ),
+        r(
+            "POST",
+            format!("/rectification/import?campaign={cid}"),
+            Body::ForgedMultipart,
+            |r| r.can(ManageLedger),
+        ),
+        r(
+            "GET",
             format!("/rectification/items?campaign={cid}"),
             Body::None,
             |r| r.can(ViewLedger),
@@ -782,4 +794,141 @@ async fn row_life(app: TestApp) {
     )
     .await;
     assert!(row_page.contains("过问案件登记月报制度"));
+}
+
+/// An .xlsx with these rows under the ledger's headers (or other headers).
+fn sheet(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.xlsx");
+    let rows = rows.iter().map(|r| {
+        r.iter()
+            .map(|c| reports::Cell::Text(c.clone()))
+            .collect::<Vec<_>>()
+    });
+    reports::write_xlsx(&path, "整改台账", headers, rows).unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_imports_all_or_nothing() {
+    on_each_backend(ledger_import).await
+}
+
+async fn ledger_import(app: TestApp) {
+    let cid = campaign(&app).await;
+    let leader = app.login("leader_a").await;
+    let csrf = app
+        .csrf(&leader, &format!("/rectification?campaign={cid}"))
+        .await;
+    let headers = [
+        "责任单位编码",
+        "来源",
+        "问题类别",
+        "问题",
+        "整改措施",
+        "责任领导",
+        "责任人",
+        "整改时限",
+    ];
+    let row = |unit: &str, source: &str, category: &str, deadline: &str| -> Vec<String> {
+        [
+            unit,
+            source,
+            category,
+            "部分民警过问案件未如实登记",
+            "开展专项检查，建立月报制度",
+            "吴建国",
+            "孙磊",
+            deadline,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let upload = |bytes: Vec<u8>| {
+        let form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("campaign", cid.clone())
+            .part("file", Part::bytes(bytes).file_name("台账.xlsx"));
+        leader
+            .post(app.url(&format!("/rectification/import?campaign={cid}")))
+            .multipart(form)
+            .send()
+    };
+    // One bad row among good ones: every problem listed by row, nothing imported.
+    let mut rows: Vec<Vec<String>> = (0..50)
+        .map(|_| row(DISTRICT_A, "专项整治", "干预司法", &day(20)))
+        .collect();
+    rows[17] = row(common::DISTRICT_B, "专项整治", "干预司法", &day(20));
+    rows[30] = row(DISTRICT_A, "专项整治", "作风纪律", "下个月");
+    let body = expect_status(
+        upload(sheet(&headers, &rows)).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad rows",
+    )
+    .await;
+    assert!(
+        body.contains("id=\"import-errors\"") && body.contains("第19行") && body.contains("第32行"),
+        "{body}"
+    );
+    assert!(
+        body.contains("六类顽瘴痼疾") && body.contains(common::DISTRICT_B),
+        "{body}"
+    );
+    assert_eq!(count(&app, "rectification_items").await, 0);
+    // Missing columns, and a file that is no spreadsheet.
+    let body = expect_status(
+        upload(sheet(&headers[..5], &[rows[0][..5].to_vec()]))
+            .await
+            .unwrap(),
+        StatusCode::BAD_REQUEST,
+        "missing columns",
+    )
+    .await;
+    assert!(
+        body.contains("缺少必填列") && body.contains("责任领导"),
+        "{body}"
+    );
+    let body = expect_status(
+        upload(b"not a spreadsheet at all".to_vec()).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "not xlsx",
+    )
+    .await;
+    assert!(body.contains("id=\"import-errors\""), "{body}");
+    assert_eq!(count(&app, "rectification_items").await, 0);
+    // A clean file goes in whole; a past deadline comes in as overdue.
+    rows[17] = row(common::DISTRICT_A_CHILD, "督导检查", "conduct", &day(-2));
+    rows[30] = row(DISTRICT_A, "专项整治", "干预司法", &day(20));
+    let res = upload(sheet(&headers, &rows)).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(count(&app, "rectification_items").await, 50);
+    let page = expect_status(
+        leader.get(app.url(&location(&res))).send().await.unwrap(),
+        StatusCode::OK,
+        "after import",
+    )
+    .await;
+    assert!(page.contains("共导入50项"), "{page}");
+    let leader_actor = app.actor("leader_a").await;
+    let (overdue, n) = app
+        .store
+        .rectification_items(
+            &leader_actor,
+            &cid,
+            &store::rectification::ItemFilter {
+                overdue: true,
+                ..Default::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!((n, overdue[0].source.as_str()), (1, "inspection"));
 }

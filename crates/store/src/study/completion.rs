@@ -107,7 +107,7 @@ impl Store {
     /// unit). "Of the unit" is its own roster, not its sub-units': each unit has its own phase state.
     pub async fn study_completion(&self, campaign_id: &str, unit_id: &str) -> Result<(i64, i64)> {
         let req = self.study_requirement(campaign_id).await?;
-        let (progress, pv) = progress_sql(campaign_id, "o.unit_id = ?", &vals![unit_id]);
+        let (progress, pv) = progress_sql(campaign_id, "o.unit_id = ?", &[Value::from(unit_id)]);
         // The verdict's placeholders come first in the text, so its values go first.
         let mut v = done_values(&req);
         v.extend(pv);
@@ -298,7 +298,7 @@ impl Store {
     pub async fn my_study(&self, actor: &Actor, campaign_id: &str) -> Result<OfficerStudy> {
         let me = self.study_me(actor).await?;
         let req = self.study_requirement(campaign_id).await?;
-        let (progress, v) = progress_sql(campaign_id, "o.id = ?", &vals![me.id.as_str()]);
+        let (progress, v) = progress_sql(campaign_id, "o.id = ?", &[Value::from(me.id.as_str())]);
         let r = Sql::of(&self.db)
             .one(&self.db, &progress, v)
             .await?

@@ -3,6 +3,7 @@
 //! rectification), and the row page with progress, evidence files, acceptance (销号) and rework (返工).
 //! The rules register (建章立制) is in `rules`.
 
+mod import;
 mod rules;
 
 use askama::Template;
@@ -30,6 +31,11 @@ use crate::view::{Nav, Pager, fmt_time, page, q};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/rectification", get(index))
+        .route("/rectification/template.xlsx", get(import::template))
+        .route(
+            "/rectification/import",
+            post(import::import).layer(DefaultBodyLimit::max(import::MAX_UPLOAD)),
+        )
         .route("/rectification/items", get(list))
         .route("/rectification/items/export", get(export))
         .route("/rectification/new", get(new_page).post(create))
@@ -76,20 +82,39 @@ struct IndexPage {
     overdue: i64,
     chart: String,
     can_manage: bool,
+    /// Row errors of a refused import (nothing was imported).
+    errors: Vec<reports::RowError>,
+    more_errors: usize,
+    message: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-struct CampaignQuery {
+struct IndexQuery {
     campaign: Option<String>,
+    imported: Option<usize>,
 }
 
 async fn index(
     State(state): State<AppState>,
     s: Staff,
-    Query(cq): Query<CampaignQuery>,
+    Query(iq): Query<IndexQuery>,
+) -> Result<Response, Error> {
+    let message = iq
+        .imported
+        .map(|n| format!("导入成功，共导入{n}项整改事项。"));
+    render_index(&state, &s, iq.campaign.as_deref(), vec![], message).await
+}
+
+/// The ledgers page; with import errors it answers 400.
+async fn render_index(
+    state: &AppState,
+    s: &Staff,
+    campaign: Option<&str>,
+    errors: Vec<reports::RowError>,
+    message: Option<String>,
 ) -> Result<Response, Error> {
     s.require(Permission::ViewLedger)?;
-    let pick = pick_campaign(&state, &s.actor, cq.campaign.as_deref()).await?;
+    let pick = pick_campaign(state, &s.actor, campaign).await?;
     let counts = match &pick {
         Some(p) => state.store.ledger_counts(&s.actor, p.id()).await?,
         None => vec![],
@@ -146,7 +171,9 @@ async fn index(
             })
             .collect::<Vec<_>>(),
     );
-    Ok(page(&IndexPage {
+    let (errors, more_errors) = import::shown(errors);
+    let failed = !errors.is_empty();
+    let r = page(&IndexPage {
         nav: s.nav("/rectification"),
         sources,
         specials,
@@ -155,8 +182,12 @@ async fn index(
         overdue,
         chart,
         can_manage: s.actor.role.can(Permission::ManageLedger),
+        errors,
+        more_errors,
+        message,
         pick,
-    }))
+    });
+    Ok(if failed { bad_request(r) } else { r })
 }
 
 #[derive(Deserialize, Default, Clone)]

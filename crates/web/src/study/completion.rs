@@ -107,7 +107,7 @@ async fn units_for(
         .filter(|u| u.total > u.done)
         .map(|u| (u.unit_name.clone(), u.total - u.done))
         .collect();
-    behind.sort_by(|a, b| b.1.cmp(&a.1));
+    behind.sort_by_key(|b| std::cmp::Reverse(b.1));
     behind.truncate(12);
     let form = form.unwrap_or_else(|| ReqForm {
         campaign: c.id().to_string(),

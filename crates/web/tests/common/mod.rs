@@ -34,7 +34,16 @@ pub const BADGE_OFFICER_A: &str = "JA1001";
 pub const BADGE_B: &str = "YB0001";
 
 /// (username, display name, role, unit, scope, officer badge)
-pub const ACCOUNTS: &[(&str, &str, Role, &str, DataScope, Option<&str>)] = &[
+pub type Account = (
+    &'static str,
+    &'static str,
+    Role,
+    &'static str,
+    DataScope,
+    Option<&'static str>,
+);
+
+pub const ACCOUNTS: &[Account] = &[
     (
         "admin",
         "系统管理员 钱工",
@@ -148,28 +157,19 @@ pub enum Backend {
 /// SQLite always; PostgreSQL as well when `MINGJING_TEST_PG` is set.
 pub fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("MINGJING_TEST_PG") {
-        if !url.trim().is_empty() {
-            v.push(Backend::Postgres(url.trim().to_string()));
-        }
+    if let Ok(url) = std::env::var("MINGJING_TEST_PG")
+        && !url.trim().is_empty()
+    {
+        v.push(Backend::Postgres(url.trim().to_string()));
     }
     v
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub require_totp: bool,
     /// Seed only these accounts (hashing passwords is the slow part of a fixture); all when `None`.
     pub accounts: Option<Vec<&'static str>>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            require_totp: false,
-            accounts: None,
-        }
-    }
 }
 
 /// A running app and what a test needs to talk to it and to look underneath.
@@ -194,13 +194,13 @@ impl Teardown {
     async fn run(self) {
         self.server.abort();
         let _ = self.server.await;
-        if let Some((server_url, name)) = self.pg {
-            if let Ok(db) = sea_orm::Database::connect(server_url.as_str()).await {
-                let _ = db
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-                let _ = db.close().await;
-            }
+        if let Some((server_url, name)) = self.pg
+            && let Ok(db) = sea_orm::Database::connect(server_url.as_str()).await
+        {
+            let _ = db
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            let _ = db.close().await;
         }
     }
 }
