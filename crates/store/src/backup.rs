@@ -224,6 +224,7 @@ impl Store {
         }
         append(&txn, &self.audit_key(), &AuditActor::system(), "restore", "all", &format!("{} files", files.len())).await?;
         txn.commit().await?;
+        self.forget_units();
         Ok(summary)
     }
 

@@ -69,6 +69,7 @@ pub struct Store {
     pub(crate) data_dir: PathBuf,
     pub(crate) intake: Arc<std::sync::OnceLock<tips::IntakeHandle>>,
     pub(crate) near: Arc<Mutex<tips::NearIndex>>,
+    pub(crate) units_cache: Arc<std::sync::RwLock<Option<(i64, Arc<Vec<org::Unit>>)>>>,
 }
 
 impl Store {
@@ -122,6 +123,7 @@ impl Store {
             data_dir: config.data_dir.clone(),
             intake: Arc::new(std::sync::OnceLock::new()),
             near: Arc::new(Mutex::new(tips::NearIndex::default())),
+            units_cache: Arc::new(std::sync::RwLock::new(None)),
         };
         migrate::run(&store).await?;
         Ok(store)

@@ -168,22 +168,37 @@ impl Store {
         let n = insert_units(&txn, units).await?;
         append(&txn, &self.audit_key(), actor, "unit.import", "units", &format!("{n} units")).await?;
         txn.commit().await?;
+        self.forget_units();
         Ok(n)
     }
 
+    /// The whole unit tree, cached for a minute: every list page's unit filter needs it, and units
+    /// change rarely (imports clear the cache at once).
     pub async fn units(&self) -> Result<Vec<Unit>> {
+        if let Ok(c) = self.units_cache.read() {
+            if let Some((at, list)) = c.as_ref() {
+                if now_ms() - at < 60_000 {
+                    return Ok(list.as_ref().clone());
+                }
+            }
+        }
         let sql = Sql::of(&self.db);
         let rows = sql.all(&self.db, "SELECT id, code, name, kind, parent_id, path FROM units ORDER BY path", vals![]).await?;
-        rows.iter().map(unit_from).collect()
+        let list = rows.iter().map(unit_from).collect::<Result<Vec<_>>>()?;
+        if let Ok(mut c) = self.units_cache.write() {
+            *c = Some((now_ms(), std::sync::Arc::new(list.clone())));
+        }
+        Ok(list)
+    }
+
+    pub(crate) fn forget_units(&self) {
+        if let Ok(mut c) = self.units_cache.write() {
+            *c = None;
+        }
     }
 
     pub async fn units_in_scope(&self, actor: &Actor) -> Result<Vec<Unit>> {
-        let (cond, v) = actor.scope_condition("id");
-        let sql = Sql::of(&self.db);
-        let rows = sql
-            .all(&self.db, &format!("SELECT id, code, name, kind, parent_id, path FROM units WHERE {cond} ORDER BY path"), v)
-            .await?;
-        rows.iter().map(unit_from).collect()
+        Ok(self.units().await?.into_iter().filter(|u| actor.covers_path(&u.path)).collect())
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Unit> {

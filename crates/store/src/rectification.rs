@@ -382,7 +382,9 @@ impl Store {
         campaign_id: &str,
         rows: &[(String, ValidItem)],
     ) -> Result<usize> {
-        for (unit_id, _) in rows {
+        let units: std::collections::BTreeSet<&str> =
+            rows.iter().map(|(u, _)| u.as_str()).collect();
+        for unit_id in units {
             self.unit_in_scope(actor, unit_id)
                 .await
                 .map_err(|e| match e {

@@ -360,8 +360,8 @@ impl NearIndex {
             let rows = sql
                 .all(
                     c,
-                    "SELECT id, number, simhash, created_at FROM tips WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT 10000",
-                    vals![at, at, id.as_str()],
+                    "SELECT id, number, simhash, created_at FROM tips WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 10000",
+                    vals![at, id.as_str()],
                 )
                 .await?;
             let done = rows.len() < 10000;

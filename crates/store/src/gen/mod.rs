@@ -85,11 +85,13 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         insert_units(&txn, &units).await?;
         append(&txn, &store.audit_key(), &AuditActor::system(), "gen.units", "units", &format!("{}", units.len())).await?;
         txn.commit().await?;
+        store.forget_units();
     }
     summary.units = units.len();
 
     // Roster: officers spread over the units, bigger units (city level) get more.
     let mut officers = Vec::new();
+    let mut seen_ids = std::collections::HashSet::new();
     let mut by_unit: Vec<Vec<(String, String)>> = vec![Vec::new(); specs.len()];
     for (ui, s) in specs.iter().enumerate() {
         let n = if s.parent_code.is_none() { p.officers_per_unit / 3 } else { rng.random_range(p.officers_per_unit / 2..=p.officers_per_unit * 3 / 2) };
@@ -102,7 +104,13 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
                 badge,
                 unit_code: s.code.clone(),
                 position: text::position(s.kind, &mut rng).to_string(),
-                id_number: domain::org::IdNumber::parse(&text::id_number(&mut rng)).ok(),
+                // Random ID numbers collide now and then at province scale; a person has one, so redraw.
+                id_number: loop {
+                    let id = text::id_number(&mut rng);
+                    if seen_ids.insert(id.clone()) {
+                        break domain::org::IdNumber::parse(&id).ok();
+                    }
+                },
             });
         }
     }
