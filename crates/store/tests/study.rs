@@ -927,6 +927,121 @@ async fn essays_go_through_review() {
     }
 }
 
+#[tokio::test]
+async fn study_tables_survive_backup_and_restore() {
+    let key = MasterKey::generate().to_hex();
+    let open_at = |dir: std::path::PathBuf| {
+        let key = key.clone();
+        async move {
+            Store::open(
+                &StoreConfig::new(dir),
+                Keyring::new(MasterKey::from_hex(&key).unwrap(), Suite::Sm4Gcm),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let store = open_at(a.path().to_path_buf()).await;
+    seed(&store).await;
+    let office = user(
+        &store,
+        "office",
+        Role::CampaignOffice,
+        "ROOT",
+        DataScope::All,
+        None,
+    )
+    .await;
+    let zhang = user(
+        &store,
+        "zhangwei",
+        Role::Officer,
+        "A",
+        DataScope::OwnUnit,
+        Some("A001"),
+    )
+    .await;
+    let c = campaign(&store).await;
+    store
+        .set_study_requirement(
+            &office,
+            &c,
+            &StudyRequirement {
+                required_minutes: 60,
+                require_test: true,
+                required_essays: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let act = activity(&store, &office, &c, "A", "2").await;
+    store
+        .import_attendance(&office, &act, vec![row(2, "A001", "张伟", "09:00")])
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .submit_essay(&zhang, &c, "学习体会", &"以学促查、以学促改。".repeat(30))
+        .await
+        .unwrap();
+    bank(&store, &office, &c).await;
+    let a_id = store.unit_by_code("A").await.unwrap().id;
+    let t = TestInput {
+        title: "应知应会测试".into(),
+        question_count: "3".into(),
+        time_limit_minutes: "20".into(),
+        pass_percent: "60".into(),
+        max_attempts: "2".into(),
+    };
+    let test = store
+        .create_test(&office, &c, &a_id, &t.validate().unwrap())
+        .await
+        .unwrap();
+    let at = store.start_attempt(&zhang, &test, now_ms()).await.unwrap();
+    store
+        .submit_attempt(&zhang, &at, &[None, None, None], now_ms())
+        .await
+        .unwrap();
+
+    let file = a.path().join("backup.jsonl");
+    store.backup(&file).await.unwrap();
+    let restored = open_at(b.path().to_path_buf()).await;
+    restored.restore(&file).await.unwrap();
+    let ours = |counts: Vec<(String, i64)>| {
+        counts
+            .into_iter()
+            .filter(|(t, _)| t.starts_with("study_"))
+            .collect::<Vec<_>>()
+    };
+    let before = ours(store.table_counts().await.unwrap());
+    assert_eq!(before.len(), 8, "{before:?}");
+    assert!(
+        before.iter().all(|(_, n)| *n > 0),
+        "every study table has rows: {before:?}"
+    );
+    assert_eq!(ours(restored.table_counts().await.unwrap()), before);
+    // The venue code comes out the same: the salt travelled, the key is the same.
+    let office_b = user(
+        &restored,
+        "office_b",
+        Role::CampaignOffice,
+        "ROOT",
+        DataScope::All,
+        None,
+    )
+    .await;
+    let t = now_ms();
+    assert_eq!(
+        restored.venue_code(&office_b, &act, t).await.unwrap().code,
+        store.venue_code(&office, &act, t).await.unwrap().code
+    );
+    assert_eq!(
+        restored.study_completion(&c, &a_id).await.unwrap(),
+        store.study_completion(&c, &a_id).await.unwrap()
+    );
+}
+
 /// Not a test of speed (machines here are too noisy for that): prints the import's rows/s beside the
 /// baseline of QUALITY.md, plain 100-row INSERT transactions of the same rows, measured in the same run.
 /// `STUDY_IMPORT_ROWS=1000000 cargo test --release -p store --test study -- --ignored --nocapture`

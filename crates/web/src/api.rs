@@ -94,6 +94,9 @@ async fn token(State(state): State<AppState>, b: Result<Json<TokenRequest>, Json
     let user_id = match state.store.check_password(&username, &b.password).await? {
         LoginOutcome::Ok { user_id, needs_totp: true } => {
             let code = b.totp.as_deref().map(str::trim).unwrap_or("");
+            if !code.is_empty() && !state.allow_totp_attempt(&user_id) {
+                return Err(ApiError(Error::TooMany));
+            }
             let ok = !code.is_empty()
                 && match state.store.totp_secret(&user_id).await? {
                     Some((secret, true)) => crypto::totp::verify(&secret, code, now_secs()),

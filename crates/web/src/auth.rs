@@ -226,6 +226,11 @@ async fn totp_submit(State(state): State<AppState>, p: PartialStaff, Form(f): Fo
     if !crypto::ct_eq(p.csrf.as_bytes(), f.csrf.as_bytes()) {
         return Err(Error::bad("页面已过期，请刷新后重试。"));
     }
+    if !state.allow_totp_attempt(&p.actor.user_id) {
+        // Out of attempts: end this half-signed-in session; the password step has its own lockout.
+        state.store.end_session(&p.token).await?;
+        return Err(Error::TooMany);
+    }
     let ok = match state.store.totp_secret(&p.actor.user_id).await? {
         Some((secret, true)) => crypto::totp::verify(&secret, &f.code, now_secs()),
         _ => false,
@@ -328,6 +333,9 @@ async fn totp_enable(State(state): State<AppState>, p: PartialStaff, Form(f): Fo
     let Some((secret, _)) = state.store.totp_secret(&p.actor.user_id).await? else {
         return Err(Error::bad("请先打开绑定页面获取密钥。"));
     };
+    if !state.allow_totp_attempt(&p.actor.user_id) {
+        return Err(Error::TooMany);
+    }
     if !crypto::totp::verify(&secret, &f.code, now_secs()) {
         let uri = crypto::totp::otpauth_uri(&secret, &p.actor.username, "明镜");
         return Ok(page(&TotpSetupPage { csrf: p.csrf, secret, uri, error: Some("动态口令不正确，请核对手机时间后重试。".into()), enrolled: false }));
@@ -350,6 +358,8 @@ pub fn home_for(actor: &Actor) -> &'static str {
         "/org/units"
     } else if r.can(Permission::ViewRoster) {
         "/org/officers"
+    } else if r.can(Permission::TakeStudy) {
+        "/study/me"
     } else {
         "/account"
     }

@@ -94,6 +94,16 @@ pub struct AppState {
     pub submit_limiter: Arc<Mutex<RateLimiter>>,
     /// Dashboard aggregates per data scope (see `dashboard::DASHBOARD_TTL`).
     pub dashboard_cache: Arc<dashboard::DashboardCache>,
+    /// Second-factor attempts per account: 5 at once, then one a minute, so a stolen password
+    /// cannot be followed by guessing all million codes.
+    pub totp_limiter: Arc<Mutex<RateLimiter>>,
+}
+
+impl AppState {
+    /// Spends one second-factor attempt of this account; false when it has none left.
+    pub fn allow_totp_attempt(&self, user_id: &str) -> bool {
+        self.totp_limiter.lock().map(|mut l| l.check(user_id, store::now_ms())).unwrap_or(false)
+    }
 }
 
 impl AppState {
@@ -108,6 +118,7 @@ impl AppState {
             receipt_limiter: limits.receipt.limiter(),
             submit_limiter: limits.submit.limiter(),
             dashboard_cache: Arc::new(dashboard::DashboardCache::default()),
+            totp_limiter: Arc::new(Mutex::new(RateLimiter::new(5, 1, 1_000_000, 1_000_000))),
         }
     }
 }
