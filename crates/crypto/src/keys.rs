@@ -238,7 +238,10 @@ impl DataKey {
         if bytes.len() < n {
             return Err(CryptoError::BadKey);
         }
-        let mut key = DataKey { suite, key: [0u8; 32] };
+        let mut key = DataKey {
+            suite,
+            key: [0u8; 32],
+        };
         key.key[..n].copy_from_slice(&bytes[..n]);
         Ok(key)
     }

@@ -87,14 +87,22 @@ impl Role {
             ManageStudy => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
             SetStudyRequirement => matches!(self, CampaignOffice),
             ReviewEssays => matches!(self, CampaignOffice | UnitLeader),
-            ViewStudyProgress => matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector),
+            ViewStudyProgress => {
+                matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector)
+            }
             TakeStudy => matches!(self, Officer),
             SetSelfCheckWindow => matches!(self, CampaignOffice),
             FileSelfReport => matches!(self, Officer),
             ViewSelfReports => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector),
             RecordFindings => matches!(self, Inspector | DisciplineInspector),
-            ViewFindings => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector | Inspector),
-            ViewLedger => matches!(self, CampaignOffice | UnitLiaison | UnitLeader | Inspector | DisciplineInspector),
+            ViewFindings => matches!(
+                self,
+                CampaignOffice | UnitLeader | DisciplineInspector | Inspector
+            ),
+            ViewLedger => matches!(
+                self,
+                CampaignOffice | UnitLiaison | UnitLeader | Inspector | DisciplineInspector
+            ),
             ManageLedger => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
             AcceptRectification => matches!(self, Inspector),
         }

@@ -139,13 +139,13 @@ pub fn validate_item(input: &ItemInput, today: NaiveDate) -> Result<ValidItem, V
     let category = ProblemCategory::parse(&input.category)
         .map_err(|_| errors.push(DomainError::field("category", "请选择问题类别")))
         .ok();
-    if let (Some(ItemSource::Special), Some(c)) = (source, category) {
-        if !c.is_stubborn() {
-            errors.push(DomainError::field(
-                "category",
-                format!("专项整治只针对六类顽瘴痼疾，「{}」不在其中", c.label()),
-            ));
-        }
+    if let (Some(ItemSource::Special), Some(c)) = (source, category)
+        && !c.is_stubborn()
+    {
+        errors.push(DomainError::field(
+            "category",
+            format!("专项整治只针对六类顽瘴痼疾，「{}」不在其中", c.label()),
+        ));
     }
     let mut text = |v: &str, field: &'static str, label: &str, min: usize, max: usize| {
         clean_text(v, field, label, min, max)

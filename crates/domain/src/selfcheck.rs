@@ -94,6 +94,9 @@ impl SelfReportVersion {
 pub const SECTION_MIN_CHARS: usize = 5;
 pub const SECTION_MAX_CHARS: usize = 2000;
 
+/// A whole report: one answer per category, in the order of [`ProblemCategory::all`].
+pub type Report = Vec<(ProblemCategory, Section)>;
+
 /// One category as it arrives from the form: `has_problem` is `None` when neither "无" nor "有" was chosen.
 #[derive(Debug, Clone)]
 pub struct SectionInput {
@@ -104,9 +107,7 @@ pub struct SectionInput {
 
 /// Checks a whole report: every category answered, a text where "有" was chosen. Every problem is
 /// returned at once, each tied to its category so the page can show it beside the right field.
-pub fn validate_report(
-    inputs: &[SectionInput],
-) -> Result<Vec<(ProblemCategory, Section)>, Vec<(ProblemCategory, String)>> {
+pub fn validate_report(inputs: &[SectionInput]) -> Result<Report, Vec<(ProblemCategory, String)>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for c in ProblemCategory::all() {

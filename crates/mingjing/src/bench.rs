@@ -71,12 +71,20 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
 
     // ---- the data set ----
     step("opening the data folder");
-    let store = store::Store::open(&cfg.store_config(), cfg.keyring()?).await.context("cannot open the store")?;
+    let store = store::Store::open(&cfg.store_config(), cfg.keyring()?)
+        .await
+        .context("cannot open the store")?;
     if store.count_units().await? == 0 {
         step("empty data folder: generating the province data set (gen --scale province --seed 1)");
         let t = Instant::now();
         let s = store::synth::generate(&store, store::synth::Scale::Province, 1).await?;
-        report.generated = Some((t.elapsed().as_secs_f64(), format!("{} units, {} officers, {} clues ({} public tips)", s.units, s.officers, s.clues, s.tips)));
+        report.generated = Some((
+            t.elapsed().as_secs_f64(),
+            format!(
+                "{} units, {} officers, {} clues ({} public tips)",
+                s.units, s.officers, s.clues, s.tips
+            ),
+        ));
     }
     report.dataset = dataset_counts(&store).await?;
     // The child's job runner would otherwise start a deadline scan of 100,000 clues in the middle of a
@@ -91,14 +99,30 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     let tip_bodies = Arc::new(inputs.iter().map(tip_json).collect::<Vec<_>>());
 
     let exe = std::env::current_exe()?;
-    let log_dir = data.parent().map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
-    let dir_name = data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    let log_dir = data
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir_name = data
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".into());
 
     // ---- baseline B: hello world, same load generator, both concurrencies ----
     step("baseline B: hello-world axum server");
     {
-        let args_h: Vec<OsString> = vec!["bench".into(), "--hello-listen".into(), "127.0.0.1:0".into()];
-        let srv = Server::spawn(&exe, &args_h, &[], &log_dir.join(format!("{dir_name}.bench-hello.log"))).await?;
+        let args_h: Vec<OsString> = vec![
+            "bench".into(),
+            "--hello-listen".into(),
+            "127.0.0.1:0".into(),
+        ];
+        let srv = Server::spawn(
+            &exe,
+            &args_h,
+            &[],
+            &log_dir.join(format!("{dir_name}.bench-hello.log")),
+        )
+        .await?;
         let client = http_client(None)?;
         let url = format!("{}/", srv.base);
         for clients in dedup([args.clients, args.page_clients]) {
@@ -116,10 +140,22 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     if let Some(f) = &config_file {
         serve_args.extend(["--config".into(), f.clone().into_os_string()]);
     }
-    serve_args.extend(["--data".into(), data.clone().into_os_string(), "serve".into(), "--listen".into(), "127.0.0.1:0".into()]);
+    serve_args.extend([
+        "--data".into(),
+        data.clone().into_os_string(),
+        "serve".into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+    ]);
     let mut env: Vec<(&str, &str)> = vec![("MINGJING_REQUIRE_TOTP", "false")];
     env.extend(LIMIT_VARS.iter().map(|v| (*v, UNLIMITED)));
-    let srv = Server::spawn(&exe, &serve_args, &env, &log_dir.join(format!("{dir_name}.bench-server.log"))).await?;
+    let srv = Server::spawn(
+        &exe,
+        &serve_args,
+        &env,
+        &log_dir.join(format!("{dir_name}.bench-server.log")),
+    )
+    .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     report.rss_idle_kb = proc_status_kb(srv.pid, "VmRSS:");
     report.hwm_idle_kb = proc_status_kb(srv.pid, "VmHWM:");
@@ -127,31 +163,68 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
 
     let baseline_path = log_dir.join(format!("{dir_name}.bench-baseline.db"));
     step("baseline A: SQLite single-row commits (before intake)");
-    report.commits.push(sqlite_commits(&baseline_path, Duration::from_secs(args.baseline_seconds.max(1))).await?);
+    report.commits.push(
+        sqlite_commits(
+            &baseline_path,
+            Duration::from_secs(args.baseline_seconds.max(1)),
+        )
+        .await?,
+    );
 
     // ---- tip intake ----
     step("tip intake: POST /api/v1/public/tips");
     let client = http_client(None)?;
     let receipts = Arc::new(Mutex::new(Vec::<String>::new()));
     {
-        let op = intake_op(client.clone(), format!("{}/api/v1/public/tips", srv.base), tip_bodies.clone(), receipts.clone());
+        let op = intake_op(
+            client.clone(),
+            format!("{}/api/v1/public/tips", srv.base),
+            tip_bodies.clone(),
+            receipts.clone(),
+        );
         // Shown, not counted: the first requests open connections and fill caches.
-        let w = run_load(args.clients, Duration::from_secs(1), Some(srv.pid), op.clone()).await;
+        let w = run_load(
+            args.clients,
+            Duration::from_secs(1),
+            Some(srv.pid),
+            op.clone(),
+        )
+        .await;
         report.intake_warmup = Some(w);
         report.intake = Some(run_load(args.clients, dur, Some(srv.pid), op).await);
     }
     step("baseline A: SQLite single-row commits (after intake)");
-    report.commits.push(sqlite_commits(&baseline_path, Duration::from_secs(args.baseline_seconds.max(1))).await?);
+    report.commits.push(
+        sqlite_commits(
+            &baseline_path,
+            Duration::from_secs(args.baseline_seconds.max(1)),
+        )
+        .await?,
+    );
 
     // ---- receipt lookups ----
-    let receipts: Arc<Vec<String>> = Arc::new(std::mem::take(&mut *receipts.lock().map_err(|_| anyhow::anyhow!("poisoned"))?));
+    let receipts: Arc<Vec<String>> = Arc::new(std::mem::take(
+        &mut *receipts.lock().map_err(|_| anyhow::anyhow!("poisoned"))?,
+    ));
     report.receipts = receipts.len();
     if receipts.is_empty() {
-        report.notes.push("No receipt came back from intake, so lookups were not measured.".into());
+        report
+            .notes
+            .push("No receipt came back from intake, so lookups were not measured.".into());
     } else {
         step("receipt lookups: POST /api/v1/public/tips/lookup");
-        let op = lookup_op(client.clone(), format!("{}/api/v1/public/tips/lookup", srv.base), receipts.clone());
-        run_load(args.clients, Duration::from_secs(1), Some(srv.pid), op.clone()).await;
+        let op = lookup_op(
+            client.clone(),
+            format!("{}/api/v1/public/tips/lookup", srv.base),
+            receipts.clone(),
+        );
+        run_load(
+            args.clients,
+            Duration::from_secs(1),
+            Some(srv.pid),
+            op.clone(),
+        )
+        .await;
         report.lookup = Some(run_load(args.clients, dur, Some(srv.pid), op).await);
     }
 
@@ -168,7 +241,13 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
         if let Err(e) = cold {
             bail!("{name} failed before the load started: {e}");
         }
-        run_load(args.page_clients, Duration::from_secs(1), Some(srv.pid), op.clone()).await;
+        run_load(
+            args.page_clients,
+            Duration::from_secs(1),
+            Some(srv.pid),
+            op.clone(),
+        )
+        .await;
         let r = run_load(args.page_clients, dur, Some(srv.pid), op).await;
         report.pages.push((name.to_string(), cold_ms, r));
     }
@@ -179,10 +258,18 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
 
     // ---- where the page time goes: the same store calls and SQL, one at a time, in this process ----
     step("profiling the list and dashboard queries in-process");
-    let store = store::Store::open(&cfg.store_config(), cfg.keyring()?).await.context("cannot open the store")?;
+    let store = store::Store::open(&cfg.store_config(), cfg.keyring()?)
+        .await
+        .context("cannot open the store")?;
     report.profile = profile(&store, &sid).await?;
     step("profiling tip intake in-process (no HTTP)");
-    report.intake_profile = intake_profile(&store, &inputs, args.clients, Duration::from_secs(args.baseline_seconds.max(1))).await?;
+    report.intake_profile = intake_profile(
+        &store,
+        &inputs,
+        args.clients,
+        Duration::from_secs(args.baseline_seconds.max(1)),
+    )
+    .await?;
     report.dataset_after = dataset_counts(&store).await?;
     store.close().await;
 
@@ -216,8 +303,14 @@ struct Server {
 }
 
 impl Server {
-    async fn spawn(exe: &Path, args: &[OsString], env: &[(&str, &str)], log: &Path) -> Result<Server> {
-        let log_file = std::fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    async fn spawn(
+        exe: &Path,
+        args: &[OsString],
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Result<Server> {
+        let log_file = std::fs::File::create(log)
+            .with_context(|| format!("cannot create {}", log.display()))?;
         let mut child = Command::new(exe)
             .args(args)
             .envs(env.iter().copied())
@@ -236,9 +329,14 @@ impl Server {
                     return Ok::<_, anyhow::Error>(a.trim().to_string());
                 }
             }
-            bail!("the child server exited before listening; see {}", log.display())
+            bail!(
+                "the child server exited before listening; see {}",
+                log.display()
+            )
         };
-        let base = tokio::time::timeout(Duration::from_secs(300), wait).await.context("the child server did not start within 300 s")??;
+        let base = tokio::time::timeout(Duration::from_secs(300), wait)
+            .await
+            .context("the child server did not start within 300 s")??;
         // Keep reading so the child can never block on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(Server { child, pid, base })
@@ -253,13 +351,25 @@ impl Server {
 /// A field of /proc/PID/status in kB (VmRSS, VmHWM).
 fn proc_status_kb(pid: u32, key: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    s.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Resident memory by kind: anonymous (heap, stacks), file-backed (the binary, libraries), shared.
 fn rss_split(pid: u32) -> String {
-    let kb = |k| proc_status_kb(pid, k).map(|v| format!("{:.1} MB", v as f64 / 1024.0)).unwrap_or_else(|| "n/a".into());
-    format!("anon {}, file {}, shmem {}; {} threads", kb("RssAnon:"), kb("RssFile:"), kb("RssShmem:"), proc_status_kb(pid, "Threads:").unwrap_or(0))
+    let kb = |k| {
+        proc_status_kb(pid, k)
+            .map(|v| format!("{:.1} MB", v as f64 / 1024.0))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    format!(
+        "anon {}, file {}, shmem {}; {} threads",
+        kb("RssAnon:"),
+        kb("RssFile:"),
+        kb("RssShmem:"),
+        proc_status_kb(pid, "Threads:").unwrap_or(0)
+    )
 }
 
 /// User plus system CPU time of a process, in clock ticks (USER_HZ, 100 a second on Linux).
@@ -300,7 +410,10 @@ impl Load {
         f64::from(self.lat[rank.min(self.lat.len()) - 1]) / 1000.0
     }
     fn max(&self) -> f64 {
-        self.lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(f64::NAN)
+        self.lat
+            .last()
+            .map(|v| f64::from(*v) / 1000.0)
+            .unwrap_or(f64::NAN)
     }
 }
 
@@ -339,7 +452,10 @@ async fn run_load(clients: usize, dur: Duration, server_pid: Option<u32>, op: Op
             (lat, ok, errors, bytes, first)
         }));
     }
-    let mut out = Load { clients, ..Load::default() };
+    let mut out = Load {
+        clients,
+        ..Load::default()
+    };
     for t in tasks {
         match t.await {
             Ok((lat, ok, errors, bytes, first)) => {
@@ -353,14 +469,21 @@ async fn run_load(clients: usize, dur: Duration, server_pid: Option<u32>, op: Op
             }
             Err(e) => {
                 out.errors += 1;
-                out.first_error.get_or_insert(format!("load task failed: {e}"));
+                out.first_error
+                    .get_or_insert(format!("load task failed: {e}"));
             }
         }
     }
     out.secs = start.elapsed().as_secs_f64();
     out.lat.sort_unstable();
-    let ticks = |a: Option<u64>, b: Option<u64>| a.zip(b).map(|(a, b)| (b.saturating_sub(a)) as f64 / 100.0 / out.secs * 100.0);
-    out.server_cpu = ticks(cpu0, server_pid.and_then(|p| proc_cpu_ticks(&p.to_string())));
+    let ticks = |a: Option<u64>, b: Option<u64>| {
+        a.zip(b)
+            .map(|(a, b)| (b.saturating_sub(a)) as f64 / 100.0 / out.secs * 100.0)
+    };
+    out.server_cpu = ticks(
+        cpu0,
+        server_pid.and_then(|p| proc_cpu_ticks(&p.to_string())),
+    );
     out.gen_cpu = ticks(gen0, proc_cpu_ticks("self"));
     out
 }
@@ -371,18 +494,29 @@ fn http_client(cookie: Option<&str>) -> Result<reqwest::Client> {
         headers.insert(COOKIE, HeaderValue::from_str(c)?);
     }
     // No redirects: a page that sends us to /login must count as an error, not as a fast success.
-    Ok(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).default_headers(headers).timeout(Duration::from_secs(60)).build()?)
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .timeout(Duration::from_secs(60))
+        .build()?)
 }
 
 /// Reads the whole body (so latency covers it) and checks the status; `keep` returns the bytes too.
-async fn read_expect(r: reqwest::Response, want: u16, keep: bool) -> Result<(u64, Vec<u8>), String> {
+async fn read_expect(
+    r: reqwest::Response,
+    want: u16,
+    keep: bool,
+) -> Result<(u64, Vec<u8>), String> {
     let status = r.status().as_u16();
     let body = r.bytes().await.map_err(|e| e.to_string())?;
     if status != want {
         let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
         return Err(format!("HTTP {status}: {text}"));
     }
-    Ok((body.len() as u64, if keep { body.to_vec() } else { Vec::new() }))
+    Ok((
+        body.len() as u64,
+        if keep { body.to_vec() } else { Vec::new() },
+    ))
 }
 
 fn get_op(client: reqwest::Client, url: String) -> Op {
@@ -395,15 +529,29 @@ fn get_op(client: reqwest::Client, url: String) -> Op {
     })
 }
 
-fn intake_op(client: reqwest::Client, url: String, bodies: Arc<Vec<Vec<u8>>>, receipts: Arc<Mutex<Vec<String>>>) -> Op {
+fn intake_op(
+    client: reqwest::Client,
+    url: String,
+    bodies: Arc<Vec<Vec<u8>>>,
+    receipts: Arc<Mutex<Vec<String>>>,
+) -> Op {
     Arc::new(move |i| {
         let (client, url, receipts) = (client.clone(), url.clone(), receipts.clone());
         let body = bodies[(i as usize) % bodies.len()].clone();
         Box::pin(async move {
-            let r = client.post(&url).header(CONTENT_TYPE, "application/json").body(body).send().await.map_err(|e| e.to_string())?;
+            let r = client
+                .post(&url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             let (len, body) = read_expect(r, 201, true).await?;
             let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-            let receipt = v.get("receipt").and_then(|r| r.as_str()).ok_or("201 without a receipt")?;
+            let receipt = v
+                .get("receipt")
+                .and_then(|r| r.as_str())
+                .ok_or("201 without a receipt")?;
             if let Ok(mut all) = receipts.lock() {
                 all.push(receipt.to_string());
             }
@@ -415,9 +563,16 @@ fn intake_op(client: reqwest::Client, url: String, bodies: Arc<Vec<Vec<u8>>>, re
 fn lookup_op(client: reqwest::Client, url: String, receipts: Arc<Vec<String>>) -> Op {
     Arc::new(move |i| {
         let (client, url) = (client.clone(), url.clone());
-        let body = serde_json::json!({ "receipt": receipts[(i as usize) % receipts.len()] }).to_string();
+        let body =
+            serde_json::json!({ "receipt": receipts[(i as usize) % receipts.len()] }).to_string();
         Box::pin(async move {
-            let r = client.post(&url).header(CONTENT_TYPE, "application/json").body(body).send().await.map_err(|e| e.to_string())?;
+            let r = client
+                .post(&url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             read_expect(r, 200, false).await.map(|b| b.0)
         })
     })
@@ -431,7 +586,10 @@ fn tip_inputs(units: &[String], n: usize) -> Vec<domain::tips::TipInput> {
         .map(|i| {
             let cat = cats[i % cats.len()];
             let name = store::synth::text::person_name(&mut rng);
-            let unit = units.get(rng.random_range(0..units.len().max(1))).cloned().unwrap_or_else(|| "某区公安分局".into());
+            let unit = units
+                .get(rng.random_range(0..units.len().max(1)))
+                .cloned()
+                .unwrap_or_else(|| "某区公安分局".into());
             let description = store::synth::text::tip_text(cat.as_str(), &name, &unit, &mut rng);
             let identity = rng.random_bool(0.3);
             domain::tips::TipInput {
@@ -468,23 +626,38 @@ async fn login(base: &str, username: &str, password: &str) -> Result<String> {
     let r = client
         .post(format!("{base}/login"))
         .header(COOKIE, format!("mj_pre={pre}"))
-        .form(&[("username", username), ("password", password), ("pre", pre.as_str())])
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("pre", pre.as_str()),
+        ])
         .send()
         .await?;
-    let to = r.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let sid = set_cookie(r.headers(), "mj_sid").with_context(|| format!("login as {username} failed (HTTP {})", r.status()))?;
+    let to = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let sid = set_cookie(r.headers(), "mj_sid")
+        .with_context(|| format!("login as {username} failed (HTTP {})", r.status()))?;
     if to != "/home" {
-        bail!("login as {username} was sent to {to:?}, not /home (is MINGJING_REQUIRE_TOTP honoured?)");
+        bail!(
+            "login as {username} was sent to {to:?}, not /home (is MINGJING_REQUIRE_TOTP honoured?)"
+        );
     }
     Ok(sid)
 }
 
 fn set_cookie(h: &HeaderMap, name: &str) -> Option<String> {
-    h.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        let first = v.split(';').next()?;
-        let (k, val) = first.split_once('=')?;
-        (k.trim() == name && !val.is_empty()).then(|| val.to_string())
-    })
+    h.get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let first = v.split(';').next()?;
+            let (k, val) = first.split_once('=')?;
+            (k.trim() == name && !val.is_empty()).then(|| val.to_string())
+        })
 }
 
 // ---------- baseline A: SQLite single-row commits ----------
@@ -501,31 +674,53 @@ impl Commits {
         self.commits as f64 / self.secs.max(1e-9)
     }
     fn pct(&self, p: f64) -> f64 {
-        Load { lat: self.lat.clone(), ..Load::default() }.pct(p)
+        Load {
+            lat: self.lat.clone(),
+            ..Load::default()
+        }
+        .pct(p)
     }
 }
 
 /// One connection, one row per autocommitted INSERT, WAL and synchronous=FULL: every commit waits
 /// for its own fsync. The scratch file sits next to the data folder, so on the same disk.
 async fn sqlite_commits(path: &Path, dur: Duration) -> Result<Commits> {
-    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+    use sea_orm::sqlx::sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous,
+    };
     use sea_orm::sqlx::{self, Connection, Row};
     remove_db(path);
-    let opts = SqliteConnectOptions::new().filename(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full);
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
     let mut conn = SqliteConnection::connect_with(&opts).await?;
-    let journal: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut conn).await?.try_get(0)?;
-    let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut conn).await?.try_get(0)?;
+    let journal: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await?
+        .try_get(0)?;
+    let sync: i64 = sqlx::query("PRAGMA synchronous")
+        .fetch_one(&mut conn)
+        .await?
+        .try_get(0)?;
     if !journal.eq_ignore_ascii_case("wal") || sync != 2 {
         bail!("baseline database is not WAL + FULL (journal_mode={journal}, synchronous={sync})");
     }
-    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)").execute(&mut conn).await?;
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)")
+        .execute(&mut conn)
+        .await?;
     let body = "群众反映某区公安分局民警违规插手经济纠纷，收受当事人财物，请组织核查。".repeat(3);
     let mut lat = Vec::new();
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < dur {
         let t = Instant::now();
-        sqlx::query("INSERT INTO t (body, at) VALUES (?, ?)").bind(body.as_str()).bind(n as i64).execute(&mut conn).await?;
+        sqlx::query("INSERT INTO t (body, at) VALUES (?, ?)")
+            .bind(body.as_str())
+            .bind(n as i64)
+            .execute(&mut conn)
+            .await?;
         lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
         n += 1;
     }
@@ -533,7 +728,12 @@ async fn sqlite_commits(path: &Path, dur: Duration) -> Result<Commits> {
     conn.close().await?;
     remove_db(path);
     lat.sort_unstable();
-    Ok(Commits { commits: n, secs, lat, pragmas: format!("journal_mode={journal}, synchronous={sync} (FULL)") })
+    Ok(Commits {
+        commits: n,
+        secs,
+        lat,
+        pragmas: format!("journal_mode={journal}, synchronous={sync} (FULL)"),
+    })
 }
 
 fn remove_db(path: &Path) {
@@ -559,7 +759,9 @@ async fn dataset_counts(store: &store::Store) -> Result<Counts> {
     let sql = store::Sql::of(db);
     Ok(Counts {
         units: sql.scalar(db, "SELECT COUNT(*) FROM units", vec![]).await?,
-        officers: sql.scalar(db, "SELECT COUNT(*) FROM officers", vec![]).await?,
+        officers: sql
+            .scalar(db, "SELECT COUNT(*) FROM officers", vec![])
+            .await?,
         clues: sql.scalar(db, "SELECT COUNT(*) FROM clues", vec![]).await?,
         tips: sql.scalar(db, "SELECT COUNT(*) FROM tips", vec![]).await?,
     })
@@ -568,9 +770,21 @@ async fn dataset_counts(store: &store::Store) -> Result<Counts> {
 fn machine_facts(data: &Path) -> Vec<(String, String)> {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_string())).unwrap_or_else(|| "unknown".into());
-    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let mem = read("/proc/meminfo").lines().find_map(|l| l.strip_prefix("MemTotal:").map(|v| v.trim().to_string())).unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(|v| v.trim().to_string()))
+        .unwrap_or_default();
     let kernel = read("/proc/sys/kernel/osrelease").trim().to_string();
     // The mount holding the data folder: the longest mount point that prefixes it.
     let mounts = read("/proc/mounts");
@@ -578,14 +792,22 @@ fn machine_facts(data: &Path) -> Vec<(String, String)> {
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() >= 3 && data.starts_with(f[1])).then(|| (f[1].len(), format!("{} on {} ({})", f[0], f[1], f[2])))
+            (f.len() >= 3 && data.starts_with(f[1]))
+                .then(|| (f[1].len(), format!("{} on {} ({})", f[0], f[1], f[2])))
         })
         .max_by_key(|x| x.0)
         .map(|x| x.1)
         .unwrap_or_else(|| "unknown".into());
-    let load = read("/proc/loadavg").split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = read("/proc/loadavg")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     vec![
-        ("CPU".into(), format!("{model} ({nproc} logical CPUs available)")),
+        (
+            "CPU".into(),
+            format!("{model} ({nproc} logical CPUs available)"),
+        ),
         ("memory".into(), mem),
         ("kernel".into(), kernel),
         ("data folder".into(), format!("{} — {disk}", data.display())),
@@ -601,7 +823,9 @@ struct Timed {
     plan: String,
 }
 
-async fn time_it<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(mut f: impl FnMut() -> F) -> Result<f64> {
+async fn time_it<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+    mut f: impl FnMut() -> F,
+) -> Result<f64> {
     f().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut v = Vec::new();
     for _ in 0..7 {
@@ -618,14 +842,38 @@ const CLUE_COLUMNS: &str = "c.id, c.number, c.source, c.category, c.state, c.uni
 /// The list page's and the dashboard's work one call at a time, then each SQL statement they send for
 /// the office (scope `all`, so the scope condition is `1 = 1`), with SQLite's plan.
 async fn profile(store: &store::Store, token: &str) -> Result<Vec<Timed>> {
-    let actor = store.session(token).await?.context("the bench's session is gone")?.actor;
+    let actor = store
+        .session(token)
+        .await?
+        .context("the bench's session is gone")?
+        .actor;
     let mut out = Vec::new();
     let filter = store::clues::ClueFilter::default();
-    out.push(Timed { what: "store.session (every staff request)".into(), median_ms: time_it(|| store.session(token)).await?, plan: String::new() });
-    out.push(Timed { what: "store.clues, page 1 of 20 (list page)".into(), median_ms: time_it(|| store.clues(&actor, &filter, 0, 20)).await?, plan: String::new() });
-    out.push(Timed { what: "store.units_in_scope (list page's unit filter)".into(), median_ms: time_it(|| store.units_in_scope(&actor)).await?, plan: String::new() });
-    out.push(Timed { what: "store.dashboard (all aggregates)".into(), median_ms: time_it(|| store.dashboard(&actor)).await?, plan: String::new() });
-    out.push(Timed { what: "store.notifications (dashboard notices)".into(), median_ms: time_it(|| store.notifications(&actor, 20)).await?, plan: String::new() });
+    out.push(Timed {
+        what: "store.session (every staff request)".into(),
+        median_ms: time_it(|| store.session(token)).await?,
+        plan: String::new(),
+    });
+    out.push(Timed {
+        what: "store.clues, page 1 of 20 (list page)".into(),
+        median_ms: time_it(|| store.clues(&actor, &filter, 0, 20)).await?,
+        plan: String::new(),
+    });
+    out.push(Timed {
+        what: "store.units_in_scope (list page's unit filter)".into(),
+        median_ms: time_it(|| store.units_in_scope(&actor)).await?,
+        plan: String::new(),
+    });
+    out.push(Timed {
+        what: "store.dashboard (all aggregates)".into(),
+        median_ms: time_it(|| store.dashboard(&actor)).await?,
+        plan: String::new(),
+    });
+    out.push(Timed {
+        what: "store.notifications (dashboard notices)".into(),
+        median_ms: time_it(|| store.notifications(&actor, 20)).await?,
+        plan: String::new(),
+    });
     if !matches!(actor.scope, domain::org::DataScope::All) || actor.officer_id.is_some() {
         return Ok(out);
     }
@@ -655,7 +903,14 @@ async fn profile(store: &store::Store, token: &str) -> Result<Vec<Timed>> {
     // Intake's near-duplicate index refresh, run once per tip inside the serial commit: as the store sends
     // it (three `?`, so SQLite cannot see the two times are equal) and as a row value, from the newest
     // tip but one, so each returns one row like the steady state of intake.
-    let near: Vec<(&str, String, Vec<sea_orm::Value>)> = match sql.one(db, "SELECT created_at, id FROM tips ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 1", vec![]).await? {
+    let near: Vec<(&str, String, Vec<sea_orm::Value>)> = match sql
+        .one(
+            db,
+            "SELECT created_at, id FROM tips ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 1",
+            vec![],
+        )
+        .await?
+    {
         Some(r) => {
             let at: i64 = r.try_get("", "created_at")?;
             let id: String = r.try_get("", "id")?;
@@ -670,7 +925,10 @@ async fn profile(store: &store::Store, token: &str) -> Result<Vec<Timed>> {
         }
         None => vec![],
     };
-    let statements = statements.into_iter().map(|(w, q)| (w, q, Vec::new())).chain(near);
+    let statements = statements
+        .into_iter()
+        .map(|(w, q)| (w, q, Vec::new()))
+        .chain(near);
     for (what, q, values) in statements {
         let median_ms = time_it(|| sql.all(db, &q, values.clone())).await?;
         let plan = if store.is_sqlite() {
@@ -683,14 +941,23 @@ async fn profile(store: &store::Store, token: &str) -> Result<Vec<Timed>> {
         } else {
             String::new()
         };
-        out.push(Timed { what: what.into(), median_ms, plan });
+        out.push(Timed {
+            what: what.into(),
+            median_ms,
+            plan,
+        });
     }
     Ok(out)
 }
 
 /// Intake without HTTP: the tokenizer alone, then `Store::submit_tip` from one task (a commit per tip)
 /// and from as many tasks as HTTP clients (commits shared), to split the HTTP figure into its parts.
-async fn intake_profile(store: &store::Store, inputs: &Arc<Vec<domain::tips::TipInput>>, clients: usize, dur: Duration) -> Result<IntakeProfile> {
+async fn intake_profile(
+    store: &store::Store,
+    inputs: &Arc<Vec<domain::tips::TipInput>>,
+    clients: usize,
+    dur: Duration,
+) -> Result<IntakeProfile> {
     let n = inputs.len().min(1000);
     let t = Instant::now();
     let mut sink = 0u64;
@@ -708,12 +975,21 @@ async fn intake_profile(store: &store::Store, inputs: &Arc<Vec<domain::tips::Tip
             let input = inputs[(i as usize) % inputs.len()].clone();
             Box::pin(async move {
                 let tip = domain::tips::validate_tip(&input).map_err(|e| format!("{e:?}"))?;
-                store.submit_tip(store::tips::NewTip { tip, attachments: vec![], idempotency_key: None }).await.map_err(|e| e.to_string())?;
+                store
+                    .submit_tip(store::tips::NewTip {
+                        tip,
+                        attachments: vec![],
+                        idempotency_key: None,
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(0)
             })
         });
         // The first tip loads every earlier tip's SimHash; keep that out of the timing.
-        op(0).await.map_err(|e| anyhow::anyhow!("in-process intake failed: {e}"))?;
+        op(0)
+            .await
+            .map_err(|e| anyhow::anyhow!("in-process intake failed: {e}"))?;
         runs.push(run_load(tasks, dur, None, op).await);
     }
     Ok(IntakeProfile { simhash_us, runs })
@@ -757,11 +1033,13 @@ fn yes(b: bool) -> &'static str {
 }
 
 fn mb(kb: Option<u64>) -> String {
-    kb.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
+    kb.map(|k| format!("{:.1} MB", k as f64 / 1024.0))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 fn pct_cpu(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.0}%")).unwrap_or_else(|| "n/a".into())
+    v.map(|v| format!("{v:.0}%"))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 impl Report {
@@ -769,28 +1047,65 @@ impl Report {
         self.hello.iter().find(|h| h.0 == clients).map(|h| &h.1)
     }
 
-    fn markdown(&self, cmd: &str, started: &chrono::DateTime<chrono::Local>, args: &BenchArgs) -> String {
+    fn markdown(
+        &self,
+        cmd: &str,
+        started: &chrono::DateTime<chrono::Local>,
+        args: &BenchArgs,
+    ) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "### Run of {}\n", started.format("%Y-%m-%d %H:%M:%S %z"));
-        let _ = writeln!(s, "Command: `{cmd}` ({} s per HTTP phase after a 1 s warm-up, {} s per SQLite baseline, {} public clients, {} staff clients)\n", args.seconds, args.baseline_seconds, args.clients, args.page_clients);
+        let _ = writeln!(
+            s,
+            "Command: `{cmd}` ({} s per HTTP phase after a 1 s warm-up, {} s per SQLite baseline, {} public clients, {} staff clients)\n",
+            args.seconds, args.baseline_seconds, args.clients, args.page_clients
+        );
         let _ = writeln!(s, "| machine | |\n|---|---|");
         for (k, v) in &self.machine {
             let _ = writeln!(s, "| {k} | {v} |");
         }
         let d = &self.dataset;
-        let _ = writeln!(s, "| data set at start | {} units, {} officers, {} clues, {} tips |", d.units, d.officers, d.clues, d.tips);
+        let _ = writeln!(
+            s,
+            "| data set at start | {} units, {} officers, {} clues, {} tips |",
+            d.units, d.officers, d.clues, d.tips
+        );
         if let Some((secs, what)) = &self.generated {
-            let _ = writeln!(s, "| province data set generated by this run | {what} in {secs:.1} s |");
+            let _ = writeln!(
+                s,
+                "| province data set generated by this run | {what} in {secs:.1} s |"
+            );
         }
-        let _ = writeln!(s, "| background jobs run before the server started | {} in {:.1} s |", if self.jobs.1.is_empty() { "none due" } else { &self.jobs.1 }, self.jobs.0);
+        let _ = writeln!(
+            s,
+            "| background jobs run before the server started | {} in {:.1} s |",
+            if self.jobs.1.is_empty() {
+                "none due"
+            } else {
+                &self.jobs.1
+            },
+            self.jobs.0
+        );
         let a = &self.dataset_after;
-        let _ = writeln!(s, "| data set at the end | {} clues, {} tips ({} added by this run: HTTP intake and the in-process intake profile) |", a.clues, a.tips, a.tips - d.tips);
+        let _ = writeln!(
+            s,
+            "| data set at the end | {} clues, {} tips ({} added by this run: HTTP intake and the in-process intake profile) |",
+            a.clues,
+            a.tips,
+            a.tips - d.tips
+        );
         if d.clues < 100_000 {
-            let _ = writeln!(s, "\n> Warning: fewer than 100,000 clues: this is not the province data set, and the page bars do not apply.");
+            let _ = writeln!(
+                s,
+                "\n> Warning: fewer than 100,000 clues: this is not the province data set, and the page bars do not apply."
+            );
         }
 
         // Bars.
-        let _ = writeln!(s, "\n#### Bars (QUALITY.md)\n\n| what | result | baseline in this run | ratio | bar | |\n|---|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n#### Bars (QUALITY.md)\n\n| what | result | baseline in this run | ratio | bar | |\n|---|---|---|---|---|---|"
+        );
         let commit_rates: Vec<f64> = self.commits.iter().map(Commits::per_sec).collect();
         let base_a = commit_rates.iter().sum::<f64>() / commit_rates.len().max(1) as f64;
         if let Some(i) = &self.intake {
@@ -806,16 +1121,50 @@ impl Report {
                 ratio,
                 yes(ratio >= 1.0)
             );
-            let _ = writeln!(s, "| tip intake: p99 latency | {:.1} ms | — | — | ≤ 50 ms | {} |", i.pct(99.0), yes(i.pct(99.0) <= 50.0));
-            let _ = writeln!(s, "| tip intake: errors | {} of {} | — | — | 0 | {} |", i.errors, i.ok + i.errors, yes(i.errors == 0));
+            let _ = writeln!(
+                s,
+                "| tip intake: p99 latency | {:.1} ms | — | — | ≤ 50 ms | {} |",
+                i.pct(99.0),
+                yes(i.pct(99.0) <= 50.0)
+            );
+            let _ = writeln!(
+                s,
+                "| tip intake: errors | {} of {} | — | — | 0 | {} |",
+                i.errors,
+                i.ok + i.errors,
+                yes(i.errors == 0)
+            );
         }
         let vs_hello = |s: &mut String, what: &str, l: &Load| {
-            let Some(h) = self.hello_at(l.clients) else { return };
+            let Some(h) = self.hello_at(l.clients) else {
+                return;
+            };
             let r = l.rps() / h.rps().max(1e-9);
             let p = l.pct(99.0) / h.pct(99.0).max(1e-9);
-            let _ = writeln!(s, "| {what}, {} clients: req/s | {:.0}/s | B: {:.0}/s | {:.1}% | ≥ 20% | {} |", l.clients, l.rps(), h.rps(), r * 100.0, yes(r >= 0.2));
-            let _ = writeln!(s, "| {what}: p99 | {:.2} ms | B: {:.2} ms | {:.1}× | ≤ 3× | {} |", l.pct(99.0), h.pct(99.0), p, yes(p <= 3.0));
-            let _ = writeln!(s, "| {what}: errors | {} of {} | — | — | 0 | {} |", l.errors, l.ok + l.errors, yes(l.errors == 0));
+            let _ = writeln!(
+                s,
+                "| {what}, {} clients: req/s | {:.0}/s | B: {:.0}/s | {:.1}% | ≥ 20% | {} |",
+                l.clients,
+                l.rps(),
+                h.rps(),
+                r * 100.0,
+                yes(r >= 0.2)
+            );
+            let _ = writeln!(
+                s,
+                "| {what}: p99 | {:.2} ms | B: {:.2} ms | {:.1}× | ≤ 3× | {} |",
+                l.pct(99.0),
+                h.pct(99.0),
+                p,
+                yes(p <= 3.0)
+            );
+            let _ = writeln!(
+                s,
+                "| {what}: errors | {} of {} | — | — | 0 | {} |",
+                l.errors,
+                l.ok + l.errors,
+                yes(l.errors == 0)
+            );
         };
         if let Some(l) = &self.lookup {
             vs_hello(&mut s, "receipt lookup", l);
@@ -825,11 +1174,24 @@ impl Report {
         }
         let idle = self.rss_idle_kb.map(|k| k as f64 / 1024.0);
         let peak = self.hwm_kb.map(|k| k as f64 / 1024.0);
-        let _ = writeln!(s, "| server RSS idle (2 s after start) | {} | — | — | ≤ 50 MB | {} |", mb(self.rss_idle_kb), yes(idle.is_some_and(|m| m <= 50.0)));
-        let _ = writeln!(s, "| server peak RSS (VmHWM) after all load | {} | — | — | ≤ 200 MB | {} |", mb(self.hwm_kb), yes(peak.is_some_and(|m| m <= 200.0)));
+        let _ = writeln!(
+            s,
+            "| server RSS idle (2 s after start) | {} | — | — | ≤ 50 MB | {} |",
+            mb(self.rss_idle_kb),
+            yes(idle.is_some_and(|m| m <= 50.0))
+        );
+        let _ = writeln!(
+            s,
+            "| server peak RSS (VmHWM) after all load | {} | — | — | ≤ 200 MB | {} |",
+            mb(self.hwm_kb),
+            yes(peak.is_some_and(|m| m <= 200.0))
+        );
 
         // Every phase.
-        let _ = writeln!(s, "\n#### Every phase\n\n| phase | clients | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | bytes/resp | server CPU | load-gen CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n#### Every phase\n\n| phase | clients | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | bytes/resp | server CPU | load-gen CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+        );
         let row = |s: &mut String, name: &str, l: &Load| {
             let n = l.ok + l.errors;
             let _ = writeln!(
@@ -857,43 +1219,118 @@ impl Report {
             row(&mut s, "tip intake POST /api/v1/public/tips", i);
         }
         if let Some(l) = &self.lookup {
-            row(&mut s, &format!("receipt lookup ({} receipts from intake)", self.receipts), l);
+            row(
+                &mut s,
+                &format!("receipt lookup ({} receipts from intake)", self.receipts),
+                l,
+            );
         }
         for (name, _, l) in &self.pages {
             row(&mut s, name, l);
         }
-        let _ = writeln!(s, "\nServer CPU is the child server's user+system time over the phase (100% = one core); load-gen CPU is this process's.");
+        let _ = writeln!(
+            s,
+            "\nServer CPU is the child server's user+system time over the phase (100% = one core); load-gen CPU is this process's."
+        );
         for (name, cold, _) in &self.pages {
-            let _ = writeln!(s, "First {name} before the warm-up (one request, nothing else running): {cold:.1} ms.");
+            let _ = writeln!(
+                s,
+                "First {name} before the warm-up (one request, nothing else running): {cold:.1} ms."
+            );
         }
 
-        let _ = writeln!(s, "\n#### Baseline A: SQLite single-row commits, WAL + synchronous=FULL, next to the data folder\n\n| when | commits | commits/s | p50 ms | p99 ms | pragmas |\n|---|---|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "\n#### Baseline A: SQLite single-row commits, WAL + synchronous=FULL, next to the data folder\n\n| when | commits | commits/s | p50 ms | p99 ms | pragmas |\n|---|---|---|---|---|---|"
+        );
         for (i, c) in self.commits.iter().enumerate() {
-            let when = if i == 0 { "before intake" } else { "after intake" };
-            let _ = writeln!(s, "| {when} | {} | {:.0} | {:.2} | {:.2} | {} |", c.commits, c.per_sec(), c.pct(50.0), c.pct(99.0), c.pragmas);
+            let when = if i == 0 {
+                "before intake"
+            } else {
+                "after intake"
+            };
+            let _ = writeln!(
+                s,
+                "| {when} | {} | {:.0} | {:.2} | {:.2} | {} |",
+                c.commits,
+                c.per_sec(),
+                c.pct(50.0),
+                c.pct(99.0),
+                c.pragmas
+            );
         }
 
-        let _ = writeln!(s, "\n#### Memory of the server\n\n| when | VmRSS | VmHWM | resident by kind |\n|---|---|---|---|");
-        let _ = writeln!(s, "| idle, 2 s after start | {} | {} | {} |", mb(self.rss_idle_kb), mb(self.hwm_idle_kb), self.rss_split_idle);
-        let _ = writeln!(s, "| after all load | {} | {} | {} |", mb(self.rss_after_kb), mb(self.hwm_kb), self.rss_split_after);
+        let _ = writeln!(
+            s,
+            "\n#### Memory of the server\n\n| when | VmRSS | VmHWM | resident by kind |\n|---|---|---|---|"
+        );
+        let _ = writeln!(
+            s,
+            "| idle, 2 s after start | {} | {} | {} |",
+            mb(self.rss_idle_kb),
+            mb(self.hwm_idle_kb),
+            self.rss_split_idle
+        );
+        let _ = writeln!(
+            s,
+            "| after all load | {} | {} | {} |",
+            mb(self.rss_after_kb),
+            mb(self.hwm_kb),
+            self.rss_split_after
+        );
 
         if !self.profile.is_empty() {
-            let _ = writeln!(s, "\n#### Where page time goes (in-process, one call at a time, median of 7, office account)\n\n| call or statement | median ms | SQLite plan |\n|---|---|---|");
+            let _ = writeln!(
+                s,
+                "\n#### Where page time goes (in-process, one call at a time, median of 7, office account)\n\n| call or statement | median ms | SQLite plan |\n|---|---|---|"
+            );
             for t in &self.profile {
-                let _ = writeln!(s, "| {} | {:.2} | {} |", t.what, t.median_ms, t.plan.replace('|', "/"));
+                let _ = writeln!(
+                    s,
+                    "| {} | {:.2} | {} |",
+                    t.what,
+                    t.median_ms,
+                    t.plan.replace('|', "/")
+                );
             }
         }
         if !self.intake_profile.runs.is_empty() {
             let p = &self.intake_profile;
-            let _ = writeln!(s, "\n#### Where intake time goes (in-process `Store::submit_tip`, no HTTP, after the server stopped)\n\n| what | tips/s | p50 ms | p99 ms | errors | process CPU |\n|---|---|---|---|---|---|");
+            let _ = writeln!(
+                s,
+                "\n#### Where intake time goes (in-process `Store::submit_tip`, no HTTP, after the server stopped)\n\n| what | tips/s | p50 ms | p99 ms | errors | process CPU |\n|---|---|---|---|---|---|"
+            );
             for l in &p.runs {
-                let _ = writeln!(s, "| {} concurrent task(s) | {:.0} | {:.2} | {:.2} | {} | {} |", l.clients, l.rps(), l.pct(50.0), l.pct(99.0), l.errors, pct_cpu(l.gen_cpu));
+                let _ = writeln!(
+                    s,
+                    "| {} concurrent task(s) | {:.0} | {:.2} | {:.2} | {} | {} |",
+                    l.clients,
+                    l.rps(),
+                    l.pct(50.0),
+                    l.pct(99.0),
+                    l.errors,
+                    pct_cpu(l.gen_cpu)
+                );
             }
-            let _ = writeln!(s, "\nTokenising and SimHash of one tip (jieba, one core): {:.0} µs.", p.simhash_us);
+            let _ = writeln!(
+                s,
+                "\nTokenising and SimHash of one tip (jieba, one core): {:.0} µs.",
+                p.simhash_us
+            );
         }
-        for (name, l) in self.intake.iter().map(|l| ("tip intake", l)).chain(self.lookup.iter().map(|l| ("receipt lookup", l))).chain(self.pages.iter().map(|p| (p.0.as_str(), &p.2))) {
+        for (name, l) in self
+            .intake
+            .iter()
+            .map(|l| ("tip intake", l))
+            .chain(self.lookup.iter().map(|l| ("receipt lookup", l)))
+            .chain(self.pages.iter().map(|p| (p.0.as_str(), &p.2)))
+        {
             if let Some(e) = &l.first_error {
-                let _ = writeln!(s, "\nFirst error in {name}: `{}`", e.replace('`', "'").replace('\n', " "));
+                let _ = writeln!(
+                    s,
+                    "\nFirst error in {name}: `{}`",
+                    e.replace('`', "'").replace('\n', " ")
+                );
             }
         }
         for n in &self.notes {

@@ -137,11 +137,17 @@ enum AuditCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MINGJING_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MINGJING_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
         .json()
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: {e}");
@@ -168,7 +174,9 @@ fn read_password(flag: bool) -> Result<String> {
 
 async fn open(cfg: &Config) -> Result<store::Store> {
     let keyring = cfg.keyring()?;
-    store::Store::open(&cfg.store_config(), keyring).await.context("cannot open the store")
+    store::Store::open(&cfg.store_config(), keyring)
+        .await
+        .context("cannot open the store")
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -188,7 +196,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if store.count_units().await? == 0 {
                 println!("正在生成演示数据（江州市，约1分钟）……");
                 let s = generate(&store, Scale::City, 2024).await?;
-                println!("已生成：{} 个单位，{} 名干警，{} 条线索（其中群众举报 {} 条）", s.units, s.officers, s.clues, s.tips);
+                println!(
+                    "已生成：{} 个单位，{} 名干警，{} 条线索（其中群众举报 {} 条）",
+                    s.units, s.officers, s.clues, s.tips
+                );
                 println!("演示查询码（举报编号 → 查询码）：");
                 for (n, r) in &s.sample_receipts {
                     println!("  {n} → {r}");
@@ -196,7 +207,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             println!("演示账号（密码均为 {}）：", store::synth::DEMO_PASSWORD);
             for u in store.users().await? {
-                println!("  {:<10} {}（{}）", u.username, u.display_name, Role::parse(&u.role).map(|r| r.label()).unwrap_or(""));
+                println!(
+                    "  {:<10} {}（{}）",
+                    u.username,
+                    u.display_name,
+                    Role::parse(&u.role).map(|r| r.label()).unwrap_or("")
+                );
             }
             serve(&cfg, store, cfg.require_totp.unwrap_or(false)).await?;
         }
@@ -205,17 +221,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("schema is at version {}", store::migrate::latest_version());
             store.close().await;
         }
-        Command::Unit { command: UnitCommand::List } => {
+        Command::Unit {
+            command: UnitCommand::List,
+        } => {
             let store = open(&cfg).await?;
             for u in store.units().await? {
-                println!("{}{}  {}  ({})", "  ".repeat(u.depth), u.code, u.name, u.kind);
+                println!(
+                    "{}{}  {}  ({})",
+                    "  ".repeat(u.depth),
+                    u.code,
+                    u.name,
+                    u.kind
+                );
             }
         }
         Command::User { command } => {
             let store = open(&cfg).await?;
             let who = AuditActor("cli".into());
             match command {
-                UserCommand::Add { username, role, unit, scope, display_name, password_stdin } => {
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    scope,
+                    display_name,
+                    password_stdin,
+                } => {
                     let password = read_password(password_stdin)?;
                     let username = Username::parse(&username)?;
                     let u = NewUser {
@@ -238,14 +269,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     store.set_user_disabled(&who, &username, false).await?;
                     println!("user {username} enabled");
                 }
-                UserCommand::ResetPassword { username, password_stdin } => {
+                UserCommand::ResetPassword {
+                    username,
+                    password_stdin,
+                } => {
                     let password = read_password(password_stdin)?;
                     store.set_password(&who, &username, &password, None).await?;
                     println!("password of {username} reset; its sessions ended");
                 }
             }
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let store = open(&cfg).await?;
             let r = store.audit_verify().await?;
             match r.first_bad {
@@ -267,7 +303,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { from } => {
             let store = open(&cfg).await?;
             let s = store.restore(&from).await?;
-            println!("restored {} tables and {} attachment files", s.tables.len(), s.files);
+            println!(
+                "restored {} tables and {} attachment files",
+                s.tables.len(),
+                s.files
+            );
             let v = store.audit_verify().await?;
             if let Some((seq, why)) = v.first_bad {
                 println!("audit chain BROKEN at row {seq}: {why}");
@@ -280,7 +320,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cfg).await?;
             let t = std::time::Instant::now();
             let s = generate(&store, scale, seed).await?;
-            println!("generated {} units, {} officers, {} users, {} clues ({} public tips) in {:.1}s", s.units, s.officers, s.users.len(), s.clues, s.tips, t.elapsed().as_secs_f64());
+            println!(
+                "generated {} units, {} officers, {} users, {} clues ({} public tips) in {:.1}s",
+                s.units,
+                s.officers,
+                s.users.len(),
+                s.clues,
+                s.tips,
+                t.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -289,12 +337,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 async fn serve(cfg: &Config, store: store::Store, require_totp: bool) -> Result<()> {
     let removed = store.sweep_orphan_attachments(0).await?;
     if removed > 0 {
-        tracing::warn!(removed, "removed attachment folders of tips that never committed");
+        tracing::warn!(
+            removed,
+            "removed attachment folders of tips that never committed"
+        );
     }
     store.warm_near_index().await?;
     store::jobs::spawn_runner(store.clone(), std::time::Duration::from_secs(60));
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
-    let state = web::AppState::with_limits(store, web::WebConfig { require_totp, behind_tls: cfg.behind_tls, trust_proxy: cfg.trust_proxy }, cfg.limits);
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let state = web::AppState::with_limits(
+        store,
+        web::WebConfig {
+            require_totp,
+            behind_tls: cfg.behind_tls,
+            trust_proxy: cfg.trust_proxy,
+        },
+        cfg.limits,
+    );
     web::serve(listener, state).await?;
     Ok(())
 }

@@ -42,23 +42,40 @@ impl Drop for Killed {
 
 fn spawn_group(cmd: &mut Command, name: &'static str) -> Killed {
     use std::os::unix::process::CommandExt;
-    let child = cmd.process_group(0).spawn().unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    let child = cmd
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
     Killed { child, name }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
 }
 
 /// Starts `mingjing demo` on a free port and waits for its `listening on` line (the demo city is made first).
 fn start_server(data: &Path, log: &Path) -> (Killed, String) {
     let stderr = std::fs::File::create(log).expect("server log file");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mingjing"));
-    cmd.arg("--data").arg(data).args(["demo", "--listen", "127.0.0.1:0"]);
-    for v in ["MINGJING_CONFIG", "MINGJING_DATA", "MINGJING_LISTEN", "MINGJING_DATABASE_URL", "MINGJING_MASTER_KEY", "MINGJING_REQUIRE_TOTP"] {
+    cmd.arg("--data")
+        .arg(data)
+        .args(["demo", "--listen", "127.0.0.1:0"]);
+    for v in [
+        "MINGJING_CONFIG",
+        "MINGJING_DATA",
+        "MINGJING_LISTEN",
+        "MINGJING_DATABASE_URL",
+        "MINGJING_MASTER_KEY",
+        "MINGJING_REQUIRE_TOTP",
+    ] {
         cmd.env_remove(v);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr);
     let mut server = spawn_group(&mut cmd, "mingjing demo");
     let stdout = server.child.stdout.take().expect("server stdout");
     let (tx, rx) = mpsc::channel();
@@ -80,7 +97,10 @@ fn start_server(data: &Path, log: &Path) -> (Killed, String) {
             Err(_) => {
                 let status = server.child.try_wait().ok().flatten();
                 let log = std::fs::read_to_string(log).unwrap_or_default();
-                panic!("mingjing demo did not print `listening on` (exit: {status:?}); its log:\n{}", tail(&log, 40));
+                panic!(
+                    "mingjing demo did not print `listening on` (exit: {status:?}); its log:\n{}",
+                    tail(&log, 40)
+                );
             }
         }
     }
@@ -99,14 +119,24 @@ async fn start_chromedriver(dir: &Path) -> (Killed, String) {
     );
     let port = free_port();
     let mut cmd = Command::new(CHROMEDRIVER);
-    cmd.arg(format!("--port={port}")).arg(format!("--log-path={}", dir.join("chromedriver.log").display()));
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.arg(format!("--port={port}")).arg(format!(
+        "--log-path={}",
+        dir.join("chromedriver.log").display()
+    ));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     let driver = spawn_group(&mut cmd, "chromedriver");
     let url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if client.get(format!("{url}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{url}/status"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return (driver, url);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -122,19 +152,31 @@ struct Browser {
 
 impl Browser {
     async fn goto(&self, path: &str) {
-        self.driver.goto(format!("{}{path}", self.base)).await.unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
     }
 
     /// Stops the test with where the browser was, what it showed and a screenshot for the CI log.
     async fn fail(&self, what: &str) -> ! {
-        let url = self.driver.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let url = self
+            .driver
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         let text = match self.driver.find(By::Tag("body")).await {
             Ok(b) => b.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
         let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-failure.png");
         let _ = self.driver.screenshot(&shot).await;
-        panic!("{what}\n  at {url}\n  screenshot: {}\n  page text:\n{}", shot.display(), text.chars().take(3000).collect::<String>());
+        panic!(
+            "{what}\n  at {url}\n  screenshot: {}\n  page text:\n{}",
+            shot.display(),
+            text.chars().take(3000).collect::<String>()
+        );
     }
 
     async fn wait(&self, by: By, what: &str) -> WebElement {
@@ -163,14 +205,25 @@ impl Browser {
                 }
                 last = t;
             }
-            for err in ["action-error", "login-error", "unseal-error", "lookup-error"] {
+            for err in [
+                "action-error",
+                "login-error",
+                "unseal-error",
+                "lookup-error",
+            ] {
                 if let Ok(e) = self.driver.find(By::Id(err)).await {
                     let msg = e.text().await.unwrap_or_default();
-                    self.fail(&format!("waiting for #{id} = {expected:?}, the page shows an error: {msg}")).await;
+                    self.fail(&format!(
+                        "waiting for #{id} = {expected:?}, the page shows an error: {msg}"
+                    ))
+                    .await;
                 }
             }
             if Instant::now() > deadline {
-                self.fail(&format!("waited {WAIT:?} for #{id} to read {expected:?}; it read {last:?}")).await;
+                self.fail(&format!(
+                    "waited {WAIT:?} for #{id} to read {expected:?}; it read {last:?}"
+                ))
+                .await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -180,66 +233,120 @@ impl Browser {
     async fn wait_path(&self, path: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
-            if self.driver.current_url().await.is_ok_and(|u| u.path() == path) {
+            if self
+                .driver
+                .current_url()
+                .await
+                .is_ok_and(|u| u.path() == path)
+            {
                 return;
             }
             if Instant::now() > deadline {
-                self.fail(&format!("waited {WAIT:?} to arrive at {path}")).await;
+                self.fail(&format!("waited {WAIT:?} to arrive at {path}"))
+                    .await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     async fn type_into(&self, scope: &WebElement, css: &str, text: &str) {
-        let e = scope.find(By::Css(css)).await.unwrap_or_else(|e| panic!("no field {css}: {e}"));
+        let e = scope
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no field {css}: {e}"));
         e.clear().await.ok();
-        e.send_keys(text).await.unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
     }
 
     async fn select(&self, scope: &WebElement, css: &str, value: &str) {
-        let e = scope.find(By::Css(css)).await.unwrap_or_else(|e| panic!("no select {css}: {e}"));
-        SelectElement::new(&e).await.expect("select element").select_by_value(value).await.unwrap_or_else(|e| panic!("no option {value} in {css}: {e}"));
+        let e = scope
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no select {css}: {e}"));
+        SelectElement::new(&e)
+            .await
+            .expect("select element")
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("no option {value} in {css}: {e}"));
     }
 
     async fn submit(&self, scope: &WebElement) {
-        let b = scope.find(By::Css("button[type=submit]")).await.expect("a submit button in the form");
+        let b = scope
+            .find(By::Css("button[type=submit]"))
+            .await
+            .expect("a submit button in the form");
         b.scroll_into_view().await.ok();
         b.click().await.expect("click submit");
     }
 
     async fn login(&self, username: &str) {
         self.goto("/login").await;
-        let form = self.wait(By::Css("form[action='/login']"), "the login form").await;
-        self.type_into(&form, "input[name=username]", username).await;
-        self.type_into(&form, "input[name=password]", PASSWORD).await;
-        self.driver.find(By::Id("login-submit")).await.expect("login button").click().await.expect("click login");
+        let form = self
+            .wait(By::Css("form[action='/login']"), "the login form")
+            .await;
+        self.type_into(&form, "input[name=username]", username)
+            .await;
+        self.type_into(&form, "input[name=password]", PASSWORD)
+            .await;
+        self.driver
+            .find(By::Id("login-submit"))
+            .await
+            .expect("login button")
+            .click()
+            .await
+            .expect("click login");
         // Signed in: the staff header with its logout form appears (TOTP is off in the demo).
         let deadline = Instant::now() + WAIT;
         loop {
-            if self.driver.find(By::Css("form[action='/logout']")).await.is_ok() {
+            if self
+                .driver
+                .find(By::Css("form[action='/logout']"))
+                .await
+                .is_ok()
+            {
                 return;
             }
             if let Ok(e) = self.driver.find(By::Id("login-error")).await {
                 let msg = e.text().await.unwrap_or_default();
-                self.fail(&format!("{username} could not sign in: {msg}")).await;
+                self.fail(&format!("{username} could not sign in: {msg}"))
+                    .await;
             }
             if Instant::now() > deadline {
-                self.fail(&format!("{username} did not reach a staff page after signing in")).await;
+                self.fail(&format!(
+                    "{username} did not reach a staff page after signing in"
+                ))
+                .await;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     async fn logout(&self) {
-        let b = self.wait(By::Css("form[action='/logout'] button"), "the logout button").await;
+        let b = self
+            .wait(
+                By::Css("form[action='/logout'] button"),
+                "the logout button",
+            )
+            .await;
         b.click().await.expect("click logout");
         self.wait_path("/login").await;
-        self.wait(By::Id("login-submit"), "the login page after logout").await;
+        self.wait(By::Id("login-submit"), "the login page after logout")
+            .await;
     }
 
     /// One step of the clue's life through its form on the detail page, then the state it must reach.
-    async fn step(&self, form_id: &str, fill: impl AsyncFnOnce(&Browser, &WebElement), state: &str) {
-        let form = self.wait(By::Id(form_id), &format!("the form #{form_id}")).await;
+    async fn step(
+        &self,
+        form_id: &str,
+        fill: impl AsyncFnOnce(&Browser, &WebElement),
+        state: &str,
+    ) {
+        let form = self
+            .wait(By::Id(form_id), &format!("the form #{form_id}"))
+            .await;
         fill(self, &form).await;
         self.submit(&form).await;
         self.wait_text("clue-state", state).await;
@@ -252,9 +359,11 @@ impl Browser {
 
 /// A 1×1 PNG: the portal checks uploads by content, so the evidence must really be an image.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-    0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
 ];
 
 /// Every file under `dir`, recursively.
@@ -264,7 +373,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
         }
     }
     out
@@ -302,102 +415,290 @@ async fn public_report_is_handled_to_the_end_in_a_real_browser() {
     ] {
         caps.add_arg(arg).expect("chromium argument");
     }
-    let driver = WebDriver::new(&driver_url, caps).await.expect("a Chromium session through chromedriver");
-    driver.set_page_load_timeout(Duration::from_secs(60)).await.expect("page load timeout");
-    let b = Browser { driver, base: base.clone() };
+    let driver = WebDriver::new(&driver_url, caps)
+        .await
+        .expect("a Chromium session through chromedriver");
+    driver
+        .set_page_load_timeout(Duration::from_secs(60))
+        .await
+        .expect("page load timeout");
+    let b = Browser {
+        driver,
+        base: base.clone(),
+    };
 
     // Canaries: unique values that must reach the right people and nobody else.
-    let nonce = format!("{:x}{:x}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos());
+    let nonce = format!(
+        "{:x}{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
     let accused = format!("被举报人{nonce}");
     let reporter_name = format!("实名举报人{nonce}");
     let reporter_contact = format!("canary-{nonce}@example.invalid");
-    let description = format!("{accused}在办理一起合同纠纷案件期间，多次接受当事人宴请并收受购物卡，案件编号与时间地点附后。编号{nonce}");
-    let feedback = format!("经核查，反映的问题属实，已给予当事人党内警告处分。感谢您的监督。{nonce}");
+    let description = format!(
+        "{accused}在办理一起合同纠纷案件期间，多次接受当事人宴请并收受购物卡，案件编号与时间地点附后。编号{nonce}"
+    );
+    let feedback =
+        format!("经核查，反映的问题属实，已给予当事人党内警告处分。感谢您的监督。{nonce}");
     let evidence = tmp.path().join("证据截图.png");
     std::fs::write(&evidence, PNG).expect("evidence file");
 
     // ---- the public, on a phone ----
-    b.driver.set_window_rect(0, 0, 390, 844).await.expect("phone-sized window");
+    b.driver
+        .set_window_rect(0, 0, 390, 844)
+        .await
+        .expect("phone-sized window");
     b.goto("/").await;
     let form = b.wait(By::Id("tip-form"), "the report form").await;
     let overflow: i64 = b
         .driver
-        .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
         .await
         .expect("measure the page")
         .convert()
         .expect("a number");
-    assert!(overflow <= 0, "the report form is wider than a phone screen by {overflow}px");
-    b.select(&form, "select[name=category]", "judicial_corruption").await;
-    b.type_into(&form, "textarea[name=description]", &description).await;
-    b.type_into(&form, "input[name=accused_name]", &accused).await;
-    b.type_into(&form, "input[name=accused_unit]", "江州市中级人民法院").await;
-    b.type_into(&form, "input[name=reporter_name]", &reporter_name).await;
-    b.type_into(&form, "input[name=reporter_contact]", &reporter_contact).await;
-    let file = form.find(By::Css("input[type=file]")).await.expect("the attachment input");
-    file.send_keys(evidence.to_str().expect("utf-8 path")).await.expect("attach the evidence");
-    b.driver.find(By::Id("tip-submit")).await.expect("submit button").click().await.expect("submit the report");
-    let receipt = b.wait(By::Id("receipt-code"), "the receipt after submitting").await.text().await.expect("receipt text");
-    let tip_number = b.driver.find(By::Id("tip-number")).await.expect("tip number").text().await.expect("tip number text");
+    assert!(
+        overflow <= 0,
+        "the report form is wider than a phone screen by {overflow}px"
+    );
+    b.select(&form, "select[name=category]", "judicial_corruption")
+        .await;
+    b.type_into(&form, "textarea[name=description]", &description)
+        .await;
+    b.type_into(&form, "input[name=accused_name]", &accused)
+        .await;
+    b.type_into(&form, "input[name=accused_unit]", "江州市中级人民法院")
+        .await;
+    b.type_into(&form, "input[name=reporter_name]", &reporter_name)
+        .await;
+    b.type_into(&form, "input[name=reporter_contact]", &reporter_contact)
+        .await;
+    let file = form
+        .find(By::Css("input[type=file]"))
+        .await
+        .expect("the attachment input");
+    file.send_keys(evidence.to_str().expect("utf-8 path"))
+        .await
+        .expect("attach the evidence");
+    b.driver
+        .find(By::Id("tip-submit"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("submit the report");
+    let receipt = b
+        .wait(By::Id("receipt-code"), "the receipt after submitting")
+        .await
+        .text()
+        .await
+        .expect("receipt text");
+    let tip_number = b
+        .driver
+        .find(By::Id("tip-number"))
+        .await
+        .expect("tip number")
+        .text()
+        .await
+        .expect("tip number text");
     let digits: String = receipt.chars().filter(char::is_ascii_digit).collect();
-    assert!(digits.len() >= 20, "the receipt {receipt:?} must carry at least 20 digits");
-    assert!(tip_number.starts_with("JB-"), "a report number like JB-2026-000123, got {tip_number:?}");
+    assert!(
+        digits.len() >= 20,
+        "the receipt {receipt:?} must carry at least 20 digits"
+    );
+    assert!(
+        tip_number.starts_with("JB-"),
+        "a report number like JB-2026-000123, got {tip_number:?}"
+    );
     eprintln!("report {tip_number} filed after {:?}", started.elapsed());
 
     b.goto("/lookup").await;
-    let form = b.wait(By::Css("form[action='/lookup']"), "the lookup form").await;
+    let form = b
+        .wait(By::Css("form[action='/lookup']"), "the lookup form")
+        .await;
     b.type_into(&form, "input[name=receipt]", &receipt).await;
-    b.driver.find(By::Id("lookup-submit")).await.expect("lookup button").click().await.expect("look up");
+    b.driver
+        .find(By::Id("lookup-submit"))
+        .await
+        .expect("lookup button")
+        .click()
+        .await
+        .expect("look up");
     b.wait_text("tip-status", "已受理").await;
 
     // ---- the discipline inspector ----
-    b.driver.set_window_rect(0, 0, 1280, 900).await.expect("desktop window");
+    b.driver
+        .set_window_rect(0, 0, 1280, 900)
+        .await
+        .expect("desktop window");
     b.login("jiwei").await;
     b.goto(&format!("/clues?q={accused}")).await;
     b.wait(By::Id("clue-table"), "the clue list").await;
-    let links = b.driver.find_all(By::Css("#clue-table tbody a[href^='/clues/']")).await.expect("clue rows");
+    let links = b
+        .driver
+        .find_all(By::Css("#clue-table tbody a[href^='/clues/']"))
+        .await
+        .expect("clue rows");
     assert_eq!(links.len(), 1, "exactly one clue about {accused}");
-    let clue_path = links[0].attr("href").await.expect("href").expect("a link to the clue");
-    assert!(!b.page_source().await.contains(&reporter_name), "the clue list must not show the sealed reporter name");
+    let clue_path = links[0]
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a link to the clue");
+    assert!(
+        !b.page_source().await.contains(&reporter_name),
+        "the clue list must not show the sealed reporter name"
+    );
     b.goto(&clue_path).await;
     b.wait_text("clue-state", "已登记").await;
-    let heading = b.driver.find(By::Tag("h1")).await.expect("heading").text().await.expect("heading text");
-    let clue_number = heading.split_whitespace().nth(1).expect("线索 NUMBER in the heading").to_string();
-    let shown = b.wait(By::Id("tip-description"), "the report text on the clue").await.text().await.expect("description");
-    assert_eq!(shown.trim(), description, "the inspector reads what the reporter wrote");
-    let att = b.wait(By::Css("a[href*='/attachments/']"), "the attachment link").await;
-    assert_eq!(att.text().await.expect("attachment name").trim(), "证据截图.png");
-    let att_href = att.attr("href").await.expect("href").expect("attachment href");
+    let heading = b
+        .driver
+        .find(By::Tag("h1"))
+        .await
+        .expect("heading")
+        .text()
+        .await
+        .expect("heading text");
+    let clue_number = heading
+        .split_whitespace()
+        .nth(1)
+        .expect("线索 NUMBER in the heading")
+        .to_string();
+    let shown = b
+        .wait(By::Id("tip-description"), "the report text on the clue")
+        .await
+        .text()
+        .await
+        .expect("description");
+    assert_eq!(
+        shown.trim(),
+        description,
+        "the inspector reads what the reporter wrote"
+    );
+    let att = b
+        .wait(By::Css("a[href*='/attachments/']"), "the attachment link")
+        .await;
+    assert_eq!(
+        att.text().await.expect("attachment name").trim(),
+        "证据截图.png"
+    );
+    let att_href = att
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("attachment href");
     let src = b.page_source().await;
-    assert!(src.contains(&tip_number), "the clue shows its report number {tip_number}");
-    assert!(!src.contains(&reporter_name) && !src.contains(&reporter_contact), "the sealed identity must not be on the clue page");
+    assert!(
+        src.contains(&tip_number),
+        "the clue shows its report number {tip_number}"
+    );
+    assert!(
+        !src.contains(&reporter_name) && !src.contains(&reporter_contact),
+        "the sealed identity must not be on the clue page"
+    );
 
     // The attachment comes back byte for byte with the inspector's session (the browser would download it).
-    let sid = b.driver.get_named_cookie("mj_sid").await.expect("session cookie").value;
-    let res = reqwest::Client::new().get(format!("{base}{att_href}")).header("cookie", format!("mj_sid={sid}")).send().await.expect("download");
+    let sid = b
+        .driver
+        .get_named_cookie("mj_sid")
+        .await
+        .expect("session cookie")
+        .value;
+    let res = reqwest::Client::new()
+        .get(format!("{base}{att_href}"))
+        .header("cookie", format!("mj_sid={sid}"))
+        .send()
+        .await
+        .expect("download");
     assert_eq!(res.status(), 200);
-    let disposition = res.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    assert!(disposition.starts_with("attachment"), "served as a download, got {disposition:?}");
-    assert_eq!(res.bytes().await.expect("attachment bytes").as_ref(), PNG, "the attachment decrypts to what was uploaded");
+    let disposition = res
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        disposition.starts_with("attachment"),
+        "served as a download, got {disposition:?}"
+    );
+    assert_eq!(
+        res.bytes().await.expect("attachment bytes").as_ref(),
+        PNG,
+        "the attachment decrypts to what was uploaded"
+    );
 
     let mut unit_label = String::new();
     b.step(
         "form-assign",
         async |b: &Browser, f: &WebElement| {
-            let sel = f.find(By::Css("select[name=unit_id]")).await.expect("unit select");
-            let opt = sel.find(By::Css("option:nth-child(2)")).await.expect("a unit below the root");
-            unit_label = opt.text().await.expect("unit name").trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string();
+            let sel = f
+                .find(By::Css("select[name=unit_id]"))
+                .await
+                .expect("unit select");
+            let opt = sel
+                .find(By::Css("option:nth-child(2)"))
+                .await
+                .expect("a unit below the root");
+            unit_label = opt
+                .text()
+                .await
+                .expect("unit name")
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+                .to_string();
             opt.click().await.expect("choose the unit");
-            b.type_into(f, "input[name=note]", "请承办单位依规核查").await;
+            b.type_into(f, "input[name=note]", "请承办单位依规核查")
+                .await;
         },
         "已分办",
     )
     .await;
-    assert!(b.page_source().await.contains(&unit_label), "the clue names its new unit {unit_label}");
-    b.step("form-dispose", async |b: &Browser, f: &WebElement| b.select(f, "select[name=method]", "preliminary_check").await, "处置中").await;
-    b.step("form-verify", async |b: &Browser, f: &WebElement| b.type_into(f, "textarea[name=note]", "经调取银行流水、询问当事人，反映问题基本查实。").await, "已核查").await;
-    b.step("form-conclude", async |b: &Browser, f: &WebElement| b.select(f, "select[name=conclusion]", "true").await, "已认定").await;
-    b.step("form-handle", async |b: &Browser, f: &WebElement| b.select(f, "select[name=outcome]", "party_warning").await, "已处理").await;
+    assert!(
+        b.page_source().await.contains(&unit_label),
+        "the clue names its new unit {unit_label}"
+    );
+    b.step(
+        "form-dispose",
+        async |b: &Browser, f: &WebElement| {
+            b.select(f, "select[name=method]", "preliminary_check")
+                .await
+        },
+        "处置中",
+    )
+    .await;
+    b.step(
+        "form-verify",
+        async |b: &Browser, f: &WebElement| {
+            b.type_into(
+                f,
+                "textarea[name=note]",
+                "经调取银行流水、询问当事人，反映问题基本查实。",
+            )
+            .await
+        },
+        "已核查",
+    )
+    .await;
+    b.step(
+        "form-conclude",
+        async |b: &Browser, f: &WebElement| b.select(f, "select[name=conclusion]", "true").await,
+        "已认定",
+    )
+    .await;
+    b.step(
+        "form-handle",
+        async |b: &Browser, f: &WebElement| {
+            b.select(f, "select[name=outcome]", "party_warning").await
+        },
+        "已处理",
+    )
+    .await;
     b.step(
         "form-close",
         async |b: &Browser, f: &WebElement| {
@@ -407,60 +708,153 @@ async fn public_report_is_handled_to_the_end_in_a_real_browser() {
         "已办结",
     )
     .await;
-    let steps = b.driver.find_all(By::Css("#timeline li")).await.expect("timeline").len();
-    assert!(steps >= 7, "the timeline shows registration and six steps, found {steps} entries");
-    assert!(b.driver.find(By::Css("form.step[id^='form-'][action$='/step']")).await.is_err(), "a closed clue offers no further step");
+    let steps = b
+        .driver
+        .find_all(By::Css("#timeline li"))
+        .await
+        .expect("timeline")
+        .len();
+    assert!(
+        steps >= 7,
+        "the timeline shows registration and six steps, found {steps} entries"
+    );
+    assert!(
+        b.driver
+            .find(By::Css("form.step[id^='form-'][action$='/step']"))
+            .await
+            .is_err(),
+        "a closed clue offers no further step"
+    );
     eprintln!("clue closed after {:?}", started.elapsed());
 
-    let form = b.wait(By::Css("form[action^='/unseal/request/']"), "the unseal request form").await;
-    b.type_into(&form, "textarea[name=reason]", "需当面向举报人核实收受购物卡的时间和经手人，申请启封身份。").await;
-    b.driver.find(By::Id("unseal-request")).await.expect("unseal button").click().await.expect("request unsealing");
-    b.wait(By::XPath("//p[contains(., '待保管员审批')]"), "the pending unseal request on the clue").await;
-    assert!(b.driver.find(By::Id("view-identity")).await.is_err(), "no identity before the custodian approves");
+    let form = b
+        .wait(
+            By::Css("form[action^='/unseal/request/']"),
+            "the unseal request form",
+        )
+        .await;
+    b.type_into(
+        &form,
+        "textarea[name=reason]",
+        "需当面向举报人核实收受购物卡的时间和经手人，申请启封身份。",
+    )
+    .await;
+    b.driver
+        .find(By::Id("unseal-request"))
+        .await
+        .expect("unseal button")
+        .click()
+        .await
+        .expect("request unsealing");
+    b.wait(
+        By::XPath("//p[contains(., '待保管员审批')]"),
+        "the pending unseal request on the clue",
+    )
+    .await;
+    assert!(
+        b.driver.find(By::Id("view-identity")).await.is_err(),
+        "no identity before the custodian approves"
+    );
     b.logout().await;
 
     // ---- the custodian ----
     b.login("baoguan").await;
     b.goto("/unseal").await;
-    let pending = b.wait(By::XPath(format!("//div[starts-with(@id, 'pending-')][contains(., '{clue_number}')]")), "the pending request for the clue").await;
-    let request_id = pending.id().await.expect("id").expect("pending-… id").trim_start_matches("pending-").to_string();
-    assert!(!b.page_source().await.contains(&reporter_name), "the custodian approves without seeing the identity");
-    pending.find(By::Css("button.unseal-approve")).await.expect("approve button").click().await.expect("approve");
-    b.wait(By::XPath(format!("//table[@id='unseal-history']//tr[contains(., '{clue_number}')][contains(., '已批准')]")), "the approved request in the history").await;
+    let pending = b
+        .wait(
+            By::XPath(format!(
+                "//div[starts-with(@id, 'pending-')][contains(., '{clue_number}')]"
+            )),
+            "the pending request for the clue",
+        )
+        .await;
+    let request_id = pending
+        .id()
+        .await
+        .expect("id")
+        .expect("pending-… id")
+        .trim_start_matches("pending-")
+        .to_string();
+    assert!(
+        !b.page_source().await.contains(&reporter_name),
+        "the custodian approves without seeing the identity"
+    );
+    pending
+        .find(By::Css("button.unseal-approve"))
+        .await
+        .expect("approve button")
+        .click()
+        .await
+        .expect("approve");
+    b.wait(
+        By::XPath(format!(
+            "//table[@id='unseal-history']//tr[contains(., '{clue_number}')][contains(., '已批准')]"
+        )),
+        "the approved request in the history",
+    )
+    .await;
     // Approving is not seeing: the identity page is the requester's alone.
     b.goto(&format!("/unseal/{request_id}/identity")).await;
     b.wait(By::Tag("body"), "any page").await;
-    assert!(!b.page_source().await.contains(&reporter_name), "the custodian must not see the reporter's identity");
+    assert!(
+        !b.page_source().await.contains(&reporter_name),
+        "the custodian must not see the reporter's identity"
+    );
     b.goto("/unseal").await;
     b.logout().await;
 
     // ---- the inspector again ----
     b.login("jiwei").await;
     b.goto(&clue_path).await;
-    b.wait(By::Id("view-identity"), "the link to the unsealed identity").await.click().await.expect("open the identity");
+    b.wait(By::Id("view-identity"), "the link to the unsealed identity")
+        .await
+        .click()
+        .await
+        .expect("open the identity");
     b.wait_text("reporter-name", &reporter_name).await;
     b.wait_text("reporter-contact", &reporter_contact).await;
     b.logout().await;
 
     // ---- the public again, with the receipt ----
-    b.driver.set_window_rect(0, 0, 390, 844).await.expect("phone-sized window");
+    b.driver
+        .set_window_rect(0, 0, 390, 844)
+        .await
+        .expect("phone-sized window");
     b.goto("/lookup").await;
-    let form = b.wait(By::Css("form[action='/lookup']"), "the lookup form").await;
+    let form = b
+        .wait(By::Css("form[action='/lookup']"), "the lookup form")
+        .await;
     b.type_into(&form, "input[name=receipt]", &digits).await;
-    b.driver.find(By::Id("lookup-submit")).await.expect("lookup button").click().await.expect("look up");
+    b.driver
+        .find(By::Id("lookup-submit"))
+        .await
+        .expect("lookup button")
+        .click()
+        .await
+        .expect("look up");
     b.wait_text("tip-status", "已办结").await;
     b.wait_text("tip-feedback", &feedback).await;
-    assert!(b.driver.find(By::Id("reply-submit")).await.is_err(), "a closed report takes no more replies");
+    assert!(
+        b.driver.find(By::Id("reply-submit")).await.is_err(),
+        "a closed report takes no more replies"
+    );
 
     b.driver.quit().await.expect("end the browser session");
 
     // The identity went only where it was allowed: not into the log, and nowhere on disk in plain text.
     let log = std::fs::read(&server_log).expect("server log");
     for canary in [&reporter_name, &reporter_contact] {
-        assert!(!contains(&log, canary.as_bytes()), "the server log must not contain {canary}");
+        assert!(
+            !contains(&log, canary.as_bytes()),
+            "the server log must not contain {canary}"
+        );
         for f in files_under(&data) {
             let bytes = std::fs::read(&f).unwrap_or_default();
-            assert!(!contains(&bytes, canary.as_bytes()), "{} holds {canary} in plain text", f.display());
+            assert!(
+                !contains(&bytes, canary.as_bytes()),
+                "{} holds {canary} in plain text",
+                f.display()
+            );
         }
     }
     eprintln!("browser flow done in {:?}", started.elapsed());

@@ -23,10 +23,27 @@ impl AuditActor {
     }
 }
 
-fn mac_of(key: &[u8; 32], prev: &str, seq: i64, at: i64, actor: &str, action: &str, target: &str, detail: &str) -> String {
+fn mac_of(
+    key: &[u8; 32],
+    prev: &str,
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> String {
     // Length-prefixed fields so that no two different rows encode to the same bytes.
     let mut buf = Vec::with_capacity(128 + detail.len());
-    for part in [prev.as_bytes(), &seq.to_be_bytes(), &at.to_be_bytes(), actor.as_bytes(), action.as_bytes(), target.as_bytes(), detail.as_bytes()] {
+    for part in [
+        prev.as_bytes(),
+        &seq.to_be_bytes(),
+        &at.to_be_bytes(),
+        actor.as_bytes(),
+        action.as_bytes(),
+        target.as_bytes(),
+        detail.as_bytes(),
+    ] {
         buf.extend_from_slice(&(part.len() as u64).to_be_bytes());
         buf.extend_from_slice(part);
     }
@@ -43,9 +60,17 @@ pub async fn append<C: ConnectionTrait>(
     detail: &str,
 ) -> Result<i64> {
     let sql = Sql::of(c);
-    let lock = if c.get_database_backend() == DbBackend::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if c.get_database_backend() == DbBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let head = sql
-        .one(c, &format!("SELECT seq, mac FROM audit_head WHERE id = 1{lock}"), vals![])
+        .one(
+            c,
+            &format!("SELECT seq, mac FROM audit_head WHERE id = 1{lock}"),
+            vals![],
+        )
         .await?
         .ok_or_else(|| StoreError::Integrity("audit head missing".into()))?;
     let prev_seq: i64 = get(&head, "seq")?;
@@ -60,10 +85,16 @@ pub async fn append<C: ConnectionTrait>(
     )
     .await?;
     let n = sql
-        .exec(c, "UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1 AND seq = ?", vals![seq, mac.as_str(), prev_seq])
+        .exec(
+            c,
+            "UPDATE audit_head SET seq = ?, mac = ? WHERE id = 1 AND seq = ?",
+            vals![seq, mac.as_str(), prev_seq],
+        )
         .await?;
     if n != 1 {
-        return Err(StoreError::Busy("audit chain moved underneath a writer".into()));
+        return Err(StoreError::Busy(
+            "audit chain moved underneath a writer".into(),
+        ));
     }
     Ok(seq)
 }
@@ -91,7 +122,13 @@ impl Store {
     }
 
     /// Appends one row in its own transaction (for events with no other write, such as a failed login).
-    pub async fn audit_now(&self, actor: &AuditActor, action: &str, target: &str, detail: &str) -> Result<()> {
+    pub async fn audit_now(
+        &self,
+        actor: &AuditActor,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
         use sea_orm::TransactionTrait;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -153,20 +190,29 @@ impl Store {
                 if seq != expected_seq {
                     return Ok(VerifyReport {
                         rows: expected_seq - 1,
-                        first_bad: Some((expected_seq, format!("row {expected_seq} is missing (next row found is {seq})"))),
+                        first_bad: Some((
+                            expected_seq,
+                            format!("row {expected_seq} is missing (next row found is {seq})"),
+                        )),
                     });
                 }
                 if stored_prev != prev_mac {
                     return Ok(VerifyReport {
                         rows: seq - 1,
-                        first_bad: Some((seq, format!("row {seq} does not follow row {}", seq - 1))),
+                        first_bad: Some((
+                            seq,
+                            format!("row {seq} does not follow row {}", seq - 1),
+                        )),
                     });
                 }
                 let want = mac_of(&key, &prev_mac, seq, at, &actor, &action, &target, &detail);
                 if !crypto::ct_eq(want.as_bytes(), mac.as_bytes()) {
                     return Ok(VerifyReport {
                         rows: seq - 1,
-                        first_bad: Some((seq, format!("row {seq} was altered (its MAC does not match its content)"))),
+                        first_bad: Some((
+                            seq,
+                            format!("row {seq} was altered (its MAC does not match its content)"),
+                        )),
                     });
                 }
                 prev_mac = mac;
@@ -174,7 +220,13 @@ impl Store {
                 after = seq;
             }
         }
-        let head = sql.one(&self.db, "SELECT seq, mac FROM audit_head WHERE id = 1", vals![]).await?;
+        let head = sql
+            .one(
+                &self.db,
+                "SELECT seq, mac FROM audit_head WHERE id = 1",
+                vals![],
+            )
+            .await?;
         let (head_seq, head_mac): (i64, String) = match head {
             Some(h) => (get(&h, "seq")?, get(&h, "mac")?),
             None => (-1, String::new()),
@@ -183,9 +235,17 @@ impl Store {
         if head_seq != last || head_mac != prev_mac {
             return Ok(VerifyReport {
                 rows: last,
-                first_bad: Some((last + 1, format!("the chain ends at row {last} but the head records row {head_seq}: rows were removed from the end"))),
+                first_bad: Some((
+                    last + 1,
+                    format!(
+                        "the chain ends at row {last} but the head records row {head_seq}: rows were removed from the end"
+                    ),
+                )),
             });
         }
-        Ok(VerifyReport { rows: last, first_bad: None })
+        Ok(VerifyReport {
+            rows: last,
+            first_bad: None,
+        })
     }
 }

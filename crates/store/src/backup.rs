@@ -14,49 +14,601 @@ use crate::{Result, Sql, Store, StoreError, vals};
 
 /// Column types: `t` text, `i` 32-bit integer, `l` 64-bit integer, `b` bytes. Order matters for foreign keys.
 const TABLES: &[(&str, &[(&str, char)])] = &[
-    ("units", &[("id", 't'), ("code", 't'), ("name", 't'), ("kind", 't'), ("parent_id", 't'), ("path", 't'), ("created_at", 'l')]),
-    ("officers", &[("id", 't'), ("unit_id", 't'), ("name", 't'), ("badge", 't'), ("position", 't'), ("id_hash", 't'), ("id_masked", 't'), ("active", 'i'), ("created_at", 'l')]),
-    ("users", &[("id", 't'), ("username", 't'), ("display_name", 't'), ("role", 't'), ("unit_id", 't'), ("scope", 't'), ("officer_id", 't'), ("password_hash", 't'), ("totp_secret", 'b'), ("totp_enabled", 'i'), ("disabled", 'i'), ("failed_logins", 'i'), ("locked_until", 'l'), ("created_at", 'l'), ("password_changed_at", 'l')]),
+    (
+        "units",
+        &[
+            ("id", 't'),
+            ("code", 't'),
+            ("name", 't'),
+            ("kind", 't'),
+            ("parent_id", 't'),
+            ("path", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "officers",
+        &[
+            ("id", 't'),
+            ("unit_id", 't'),
+            ("name", 't'),
+            ("badge", 't'),
+            ("position", 't'),
+            ("id_hash", 't'),
+            ("id_masked", 't'),
+            ("active", 'i'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "users",
+        &[
+            ("id", 't'),
+            ("username", 't'),
+            ("display_name", 't'),
+            ("role", 't'),
+            ("unit_id", 't'),
+            ("scope", 't'),
+            ("officer_id", 't'),
+            ("password_hash", 't'),
+            ("totp_secret", 'b'),
+            ("totp_enabled", 'i'),
+            ("disabled", 'i'),
+            ("failed_logins", 'i'),
+            ("locked_until", 'l'),
+            ("created_at", 'l'),
+            ("password_changed_at", 'l'),
+        ],
+    ),
     ("counters", &[("name", 't'), ("value", 'l')]),
     ("settings", &[("key", 't'), ("value", 't')]),
-    ("calendar_days", &[("day", 't'), ("workday", 'i'), ("note", 't')]),
-    ("clues", &[("id", 't'), ("number", 't'), ("source", 't'), ("category", 't'), ("state", 't'), ("unit_id", 't'), ("accused_name", 't'), ("accused_unit", 't'), ("accused_position", 't'), ("accused_officer_id", 't'), ("summary", 't'), ("tip_id", 't'), ("disposal", 't'), ("conclusion", 't'), ("outcome", 't'), ("supervised", 'i'), ("supervise_note", 't'), ("state_since", 'l'), ("due_date", 't'), ("created_by", 't'), ("created_at", 'l'), ("updated_at", 'l'), ("closed_at", 'l')]),
-    ("clue_events", &[("id", 't'), ("clue_id", 't'), ("action", 't'), ("from_state", 't'), ("to_state", 't'), ("note", 't'), ("actor_id", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("tips", &[("id", 't'), ("number", 't'), ("receipt_hash", 't'), ("idempotency_hash", 't'), ("receipt_replay", 'b'), ("wrapped_key", 'b'), ("content_sealed", 'b'), ("identity_sealed", 'b'), ("has_identity", 'i'), ("category", 't'), ("simhash", 'l'), ("duplicate_of", 't'), ("clue_id", 't'), ("created_at", 'l')]),
-    ("tip_attachments", &[("id", 't'), ("tip_id", 't'), ("seq", 'i'), ("name_sealed", 'b'), ("kind", 't'), ("size", 'l'), ("digest", 't'), ("created_at", 'l')]),
-    ("tip_messages", &[("id", 't'), ("tip_id", 't'), ("direction", 't'), ("kind", 't'), ("body_sealed", 'b'), ("author_id", 't'), ("created_at", 'l')]),
-    ("unseal_requests", &[("id", 't'), ("tip_id", 't'), ("clue_id", 't'), ("requester_id", 't'), ("reason", 't'), ("status", 't'), ("decided_by", 't'), ("decision_note", 't'), ("created_at", 'l'), ("decided_at", 'l')]),
-    ("notifications", &[("id", 't'), ("unit_id", 't'), ("clue_id", 't'), ("kind", 't'), ("message", 't'), ("dedupe_key", 't'), ("created_at", 'l')]),
-    ("selfcheck_windows", &[("campaign_id", 't'), ("opens", 't'), ("closes", 't'), ("updated_by", 't'), ("updated_at", 'l')]),
-    ("self_reports", &[("id", 't'), ("campaign_id", 't'), ("officer_id", 't'), ("unit_id", 't'), ("latest_version", 'i'), ("problems", 'i'), ("created_at", 'l'), ("updated_at", 'l')]),
-    ("self_report_versions", &[("id", 't'), ("report_id", 't'), ("version", 'i'), ("submitted_at", 'l'), ("submitted_by", 't')]),
-    ("self_report_sections", &[("id", 't'), ("version_id", 't'), ("category", 't'), ("nil", 'i'), ("content", 't')]),
-    ("findings", &[("id", 't'), ("number", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("officer_id", 't'), ("category", 't'), ("source", 't'), ("clue_id", 't'), ("description", 't'), ("found_on", 't'), ("known_at", 'l'), ("outcome", 't'), ("compared_by", 't'), ("compared_at", 'l'), ("created_by", 't'), ("created_at", 'l'), ("updated_at", 'l')]),
-    ("finding_items", &[("id", 't'), ("finding_id", 't'), ("seq", 'i'), ("text", 't'), ("covered", 'i')]),
-    ("rectification_items", &[("id", 't'), ("number", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("source", 't'), ("source_ref", 't'), ("category", 't'), ("problem", 't'), ("measures", 't'), ("leader", 't'), ("person", 't'), ("deadline", 't'), ("state", 't'), ("progress", 't'), ("reworks", 'i'), ("created_by", 't'), ("created_at", 'l'), ("updated_at", 'l'), ("accepted_at", 'l')]),
-    ("rectification_events", &[("id", 't'), ("item_id", 't'), ("kind", 't'), ("from_state", 't'), ("to_state", 't'), ("note", 't'), ("actor_id", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("rectification_evidence", &[("id", 't'), ("item_id", 't'), ("name", 't'), ("kind", 't'), ("size", 'l'), ("digest", 't'), ("uploaded_by", 't'), ("created_at", 'l')]),
-    ("rectification_rules", &[("id", 't'), ("number", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("title", 't'), ("summary", 't'), ("state", 't'), ("revision", 'i'), ("adopted_on", 't'), ("revised_on", 't'), ("abolished_on", 't'), ("created_by", 't'), ("created_at", 'l'), ("updated_at", 'l')]),
-    ("rectification_rule_events", &[("id", 't'), ("rule_id", 't'), ("kind", 't'), ("from_state", 't'), ("to_state", 't'), ("note", 't'), ("actor_id", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("rectification_rule_items", &[("id", 't'), ("rule_id", 't'), ("item_id", 't'), ("created_at", 'l')]),
-    ("study_requirements", &[("campaign_id", 't'), ("required_minutes", 'i'), ("require_test", 'i'), ("required_essays", 'i'), ("updated_by", 't'), ("updated_at", 'l')]),
-    ("study_activities", &[("id", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("kind", 't'), ("title", 't'), ("day", 't'), ("minutes", 'i'), ("venue", 't'), ("cases", 't'), ("code_salt", 'b'), ("created_by", 't'), ("created_at", 'l')]),
-    ("study_attendance", &[("id", 't'), ("activity_id", 't'), ("officer_id", 't'), ("signed_at", 'l'), ("method", 't'), ("recorded_by", 't'), ("recorded_at", 'l')]),
-    ("study_essays", &[("id", 't'), ("campaign_id", 't'), ("officer_id", 't'), ("unit_id", 't'), ("title", 't'), ("body", 't'), ("state", 't'), ("review_note", 't'), ("reviewed_by", 't'), ("revision", 'i'), ("submitted_at", 'l'), ("reviewed_at", 'l'), ("created_at", 'l')]),
-    ("study_essay_events", &[("id", 't'), ("essay_id", 't'), ("action", 't'), ("from_state", 't'), ("to_state", 't'), ("note", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("study_questions", &[("id", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("kind", 't'), ("stem", 't'), ("option_a", 't'), ("option_b", 't'), ("option_c", 't'), ("option_d", 't'), ("answer", 't'), ("points", 'i'), ("active", 'i'), ("created_at", 'l')]),
-    ("study_tests", &[("id", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("title", 't'), ("question_count", 'i'), ("time_limit_minutes", 'i'), ("pass_percent", 'i'), ("max_attempts", 'i'), ("open", 'i'), ("created_by", 't'), ("created_at", 'l')]),
-    ("study_attempts", &[("id", 't'), ("test_id", 't'), ("officer_id", 't'), ("attempt_no", 'i'), ("question_ids", 't'), ("answers", 't'), ("state", 't'), ("started_at", 'l'), ("deadline_at", 'l'), ("submitted_at", 'l'), ("score", 'i'), ("max_score", 'i'), ("passed", 'i')]),
-    ("campaigns", &[("id", 't'), ("name", 't'), ("template", 't'), ("unit_id", 't'), ("status", 't'), ("created_by", 't'), ("created_at", 'l'), ("updated_at", 'l')]),
-    ("campaign_phases", &[("id", 't'), ("campaign_id", 't'), ("seq", 'i'), ("phase_key", 't'), ("name", 't'), ("starts_on", 't'), ("ends_on", 't'), ("criteria", 't')]),
-    ("unit_phases", &[("id", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("phase_seq", 'i'), ("completed", 'i'), ("since", 'l'), ("updated_at", 'l')]),
-    ("unit_phase_events", &[("id", 't'), ("campaign_id", 't'), ("unit_id", 't'), ("action", 't'), ("from_seq", 'i'), ("to_seq", 'i'), ("completed", 'i'), ("note", 't'), ("checklist", 't'), ("actor_id", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("tasks", &[("id", 't'), ("number", 't'), ("campaign_id", 't'), ("phase_seq", 'i'), ("title", 't'), ("body", 't'), ("deadline", 't'), ("leader", 't'), ("owner", 't'), ("issuer_unit_id", 't'), ("issued_by", 't'), ("issuer_name", 't'), ("created_at", 'l')]),
-    ("task_targets", &[("id", 't'), ("task_id", 't'), ("unit_id", 't'), ("state", 't'), ("last_progress", 't'), ("chased", 'i'), ("updated_at", 'l'), ("accepted_at", 'l')]),
-    ("task_events", &[("id", 't'), ("target_id", 't'), ("action", 't'), ("from_state", 't'), ("to_state", 't'), ("note", 't'), ("actor_id", 't'), ("actor_name", 't'), ("created_at", 'l')]),
-    ("task_files", &[("id", 't'), ("target_id", 't'), ("event_id", 't'), ("name", 't'), ("kind", 't'), ("size", 'l'), ("digest", 't'), ("created_at", 'l')]),
-    ("responsibilities", &[("id", 't'), ("unit_id", 't'), ("level", 't'), ("name", 't'), ("position", 't'), ("updated_by", 't'), ("updated_at", 'l')]),
-    ("audit_log", &[("seq", 'l'), ("at", 'l'), ("actor", 't'), ("action", 't'), ("target", 't'), ("detail", 't'), ("prev_mac", 't'), ("mac", 't')]),
+    (
+        "calendar_days",
+        &[("day", 't'), ("workday", 'i'), ("note", 't')],
+    ),
+    (
+        "clues",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("source", 't'),
+            ("category", 't'),
+            ("state", 't'),
+            ("unit_id", 't'),
+            ("accused_name", 't'),
+            ("accused_unit", 't'),
+            ("accused_position", 't'),
+            ("accused_officer_id", 't'),
+            ("summary", 't'),
+            ("tip_id", 't'),
+            ("disposal", 't'),
+            ("conclusion", 't'),
+            ("outcome", 't'),
+            ("supervised", 'i'),
+            ("supervise_note", 't'),
+            ("state_since", 'l'),
+            ("due_date", 't'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+            ("closed_at", 'l'),
+        ],
+    ),
+    (
+        "clue_events",
+        &[
+            ("id", 't'),
+            ("clue_id", 't'),
+            ("action", 't'),
+            ("from_state", 't'),
+            ("to_state", 't'),
+            ("note", 't'),
+            ("actor_id", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "tips",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("receipt_hash", 't'),
+            ("idempotency_hash", 't'),
+            ("receipt_replay", 'b'),
+            ("wrapped_key", 'b'),
+            ("content_sealed", 'b'),
+            ("identity_sealed", 'b'),
+            ("has_identity", 'i'),
+            ("category", 't'),
+            ("simhash", 'l'),
+            ("duplicate_of", 't'),
+            ("clue_id", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "tip_attachments",
+        &[
+            ("id", 't'),
+            ("tip_id", 't'),
+            ("seq", 'i'),
+            ("name_sealed", 'b'),
+            ("kind", 't'),
+            ("size", 'l'),
+            ("digest", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "tip_messages",
+        &[
+            ("id", 't'),
+            ("tip_id", 't'),
+            ("direction", 't'),
+            ("kind", 't'),
+            ("body_sealed", 'b'),
+            ("author_id", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "unseal_requests",
+        &[
+            ("id", 't'),
+            ("tip_id", 't'),
+            ("clue_id", 't'),
+            ("requester_id", 't'),
+            ("reason", 't'),
+            ("status", 't'),
+            ("decided_by", 't'),
+            ("decision_note", 't'),
+            ("created_at", 'l'),
+            ("decided_at", 'l'),
+        ],
+    ),
+    (
+        "notifications",
+        &[
+            ("id", 't'),
+            ("unit_id", 't'),
+            ("clue_id", 't'),
+            ("kind", 't'),
+            ("message", 't'),
+            ("dedupe_key", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "selfcheck_windows",
+        &[
+            ("campaign_id", 't'),
+            ("opens", 't'),
+            ("closes", 't'),
+            ("updated_by", 't'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "self_reports",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("officer_id", 't'),
+            ("unit_id", 't'),
+            ("latest_version", 'i'),
+            ("problems", 'i'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "self_report_versions",
+        &[
+            ("id", 't'),
+            ("report_id", 't'),
+            ("version", 'i'),
+            ("submitted_at", 'l'),
+            ("submitted_by", 't'),
+        ],
+    ),
+    (
+        "self_report_sections",
+        &[
+            ("id", 't'),
+            ("version_id", 't'),
+            ("category", 't'),
+            ("nil", 'i'),
+            ("content", 't'),
+        ],
+    ),
+    (
+        "findings",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("officer_id", 't'),
+            ("category", 't'),
+            ("source", 't'),
+            ("clue_id", 't'),
+            ("description", 't'),
+            ("found_on", 't'),
+            ("known_at", 'l'),
+            ("known_how", 't'),
+            ("outcome", 't'),
+            ("compared_by", 't'),
+            ("compared_at", 'l'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "finding_items",
+        &[
+            ("id", 't'),
+            ("finding_id", 't'),
+            ("seq", 'i'),
+            ("text", 't'),
+            ("covered", 'i'),
+        ],
+    ),
+    (
+        "rectification_items",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("source", 't'),
+            ("source_ref", 't'),
+            ("category", 't'),
+            ("problem", 't'),
+            ("measures", 't'),
+            ("leader", 't'),
+            ("person", 't'),
+            ("deadline", 't'),
+            ("state", 't'),
+            ("progress", 't'),
+            ("reworks", 'i'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+            ("accepted_at", 'l'),
+        ],
+    ),
+    (
+        "rectification_events",
+        &[
+            ("id", 't'),
+            ("item_id", 't'),
+            ("kind", 't'),
+            ("from_state", 't'),
+            ("to_state", 't'),
+            ("note", 't'),
+            ("actor_id", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "rectification_evidence",
+        &[
+            ("id", 't'),
+            ("item_id", 't'),
+            ("name", 't'),
+            ("kind", 't'),
+            ("size", 'l'),
+            ("digest", 't'),
+            ("uploaded_by", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "rectification_rules",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("title", 't'),
+            ("summary", 't'),
+            ("state", 't'),
+            ("revision", 'i'),
+            ("adopted_on", 't'),
+            ("revised_on", 't'),
+            ("abolished_on", 't'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "rectification_rule_events",
+        &[
+            ("id", 't'),
+            ("rule_id", 't'),
+            ("kind", 't'),
+            ("from_state", 't'),
+            ("to_state", 't'),
+            ("note", 't'),
+            ("actor_id", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "rectification_rule_items",
+        &[
+            ("id", 't'),
+            ("rule_id", 't'),
+            ("item_id", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_requirements",
+        &[
+            ("campaign_id", 't'),
+            ("required_minutes", 'i'),
+            ("require_test", 'i'),
+            ("required_essays", 'i'),
+            ("updated_by", 't'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "study_activities",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("kind", 't'),
+            ("title", 't'),
+            ("day", 't'),
+            ("minutes", 'i'),
+            ("venue", 't'),
+            ("cases", 't'),
+            ("code_salt", 'b'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_attendance",
+        &[
+            ("id", 't'),
+            ("activity_id", 't'),
+            ("officer_id", 't'),
+            ("signed_at", 'l'),
+            ("method", 't'),
+            ("recorded_by", 't'),
+            ("recorded_at", 'l'),
+        ],
+    ),
+    (
+        "study_essays",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("officer_id", 't'),
+            ("unit_id", 't'),
+            ("title", 't'),
+            ("body", 't'),
+            ("state", 't'),
+            ("review_note", 't'),
+            ("reviewed_by", 't'),
+            ("revision", 'i'),
+            ("submitted_at", 'l'),
+            ("reviewed_at", 'l'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_essay_events",
+        &[
+            ("id", 't'),
+            ("essay_id", 't'),
+            ("action", 't'),
+            ("from_state", 't'),
+            ("to_state", 't'),
+            ("note", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_questions",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("kind", 't'),
+            ("stem", 't'),
+            ("option_a", 't'),
+            ("option_b", 't'),
+            ("option_c", 't'),
+            ("option_d", 't'),
+            ("answer", 't'),
+            ("points", 'i'),
+            ("active", 'i'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_tests",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("title", 't'),
+            ("question_count", 'i'),
+            ("time_limit_minutes", 'i'),
+            ("pass_percent", 'i'),
+            ("max_attempts", 'i'),
+            ("open", 'i'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "study_attempts",
+        &[
+            ("id", 't'),
+            ("test_id", 't'),
+            ("officer_id", 't'),
+            ("attempt_no", 'i'),
+            ("question_ids", 't'),
+            ("answers", 't'),
+            ("state", 't'),
+            ("started_at", 'l'),
+            ("deadline_at", 'l'),
+            ("submitted_at", 'l'),
+            ("score", 'i'),
+            ("max_score", 'i'),
+            ("passed", 'i'),
+        ],
+    ),
+    (
+        "campaigns",
+        &[
+            ("id", 't'),
+            ("name", 't'),
+            ("template", 't'),
+            ("unit_id", 't'),
+            ("status", 't'),
+            ("created_by", 't'),
+            ("created_at", 'l'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "campaign_phases",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("seq", 'i'),
+            ("phase_key", 't'),
+            ("name", 't'),
+            ("starts_on", 't'),
+            ("ends_on", 't'),
+            ("criteria", 't'),
+        ],
+    ),
+    (
+        "unit_phases",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("phase_seq", 'i'),
+            ("completed", 'i'),
+            ("since", 'l'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "unit_phase_events",
+        &[
+            ("id", 't'),
+            ("campaign_id", 't'),
+            ("unit_id", 't'),
+            ("action", 't'),
+            ("from_seq", 'i'),
+            ("to_seq", 'i'),
+            ("completed", 'i'),
+            ("note", 't'),
+            ("checklist", 't'),
+            ("actor_id", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "tasks",
+        &[
+            ("id", 't'),
+            ("number", 't'),
+            ("campaign_id", 't'),
+            ("phase_seq", 'i'),
+            ("title", 't'),
+            ("body", 't'),
+            ("deadline", 't'),
+            ("leader", 't'),
+            ("owner", 't'),
+            ("issuer_unit_id", 't'),
+            ("issued_by", 't'),
+            ("issuer_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "task_targets",
+        &[
+            ("id", 't'),
+            ("task_id", 't'),
+            ("unit_id", 't'),
+            ("state", 't'),
+            ("last_progress", 't'),
+            ("chased", 'i'),
+            ("updated_at", 'l'),
+            ("accepted_at", 'l'),
+        ],
+    ),
+    (
+        "task_events",
+        &[
+            ("id", 't'),
+            ("target_id", 't'),
+            ("action", 't'),
+            ("from_state", 't'),
+            ("to_state", 't'),
+            ("note", 't'),
+            ("actor_id", 't'),
+            ("actor_name", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "task_files",
+        &[
+            ("id", 't'),
+            ("target_id", 't'),
+            ("event_id", 't'),
+            ("name", 't'),
+            ("kind", 't'),
+            ("size", 'l'),
+            ("digest", 't'),
+            ("created_at", 'l'),
+        ],
+    ),
+    (
+        "responsibilities",
+        &[
+            ("id", 't'),
+            ("unit_id", 't'),
+            ("level", 't'),
+            ("name", 't'),
+            ("position", 't'),
+            ("updated_by", 't'),
+            ("updated_at", 'l'),
+        ],
+    ),
+    (
+        "audit_log",
+        &[
+            ("seq", 'l'),
+            ("at", 'l'),
+            ("actor", 't'),
+            ("action", 't'),
+            ("target", 't'),
+            ("detail", 't'),
+            ("prev_mac", 't'),
+            ("mac", 't'),
+        ],
+    ),
     ("audit_head", &[("id", 'i'), ("seq", 'l'), ("mac", 't')]),
 ];
 
@@ -75,10 +627,22 @@ pub struct BackupSummary {
 
 fn cell(r: &QueryResult, col: &str, ty: char) -> Result<serde_json::Value> {
     Ok(match ty {
-        'i' => r.try_get::<Option<i32>>("", col)?.map(|v| json!(v)).unwrap_or(serde_json::Value::Null),
-        'l' => r.try_get::<Option<i64>>("", col)?.map(|v| json!(v)).unwrap_or(serde_json::Value::Null),
-        'b' => r.try_get::<Option<Vec<u8>>>("", col)?.map(|v| json!({ "x": hex::encode(v) })).unwrap_or(serde_json::Value::Null),
-        _ => r.try_get::<Option<String>>("", col)?.map(|v| json!(v)).unwrap_or(serde_json::Value::Null),
+        'i' => r
+            .try_get::<Option<i32>>("", col)?
+            .map(|v| json!(v))
+            .unwrap_or(serde_json::Value::Null),
+        'l' => r
+            .try_get::<Option<i64>>("", col)?
+            .map(|v| json!(v))
+            .unwrap_or(serde_json::Value::Null),
+        'b' => r
+            .try_get::<Option<Vec<u8>>>("", col)?
+            .map(|v| json!({ "x": hex::encode(v) }))
+            .unwrap_or(serde_json::Value::Null),
+        _ => r
+            .try_get::<Option<String>>("", col)?
+            .map(|v| json!(v))
+            .unwrap_or(serde_json::Value::Null),
     })
 }
 
@@ -91,7 +655,9 @@ fn value_of(v: &serde_json::Value, ty: char) -> Result<Value> {
         (_, serde_json::Value::Null) => Value::String(None),
         ('i', v) => Value::from(i32::try_from(v.as_i64().ok_or_else(bad)?).map_err(|_| bad())?),
         ('l', v) => Value::from(v.as_i64().ok_or_else(bad)?),
-        ('b', v) => Value::from(hex::decode(v.get("x").and_then(|x| x.as_str()).ok_or_else(bad)?).map_err(|_| bad())?),
+        ('b', v) => Value::from(
+            hex::decode(v.get("x").and_then(|x| x.as_str()).ok_or_else(bad)?).map_err(|_| bad())?,
+        ),
         (_, v) => Value::from(v.as_str().ok_or_else(bad)?.to_string()),
     })
 }
@@ -102,7 +668,10 @@ impl Store {
         let tmp = out.with_extension("partial");
         let mut w = BufWriter::new(std::fs::File::create(&tmp)?);
         let mut whole = Vec::<u8>::new();
-        let mut summary = BackupSummary { tables: vec![], files: 0 };
+        let mut summary = BackupSummary {
+            tables: vec![],
+            files: 0,
+        };
         let header = json!({ "format": "mingjing-backup", "version": 1, "schema": crate::migrate::latest_version(), "key": self.keyring.fingerprint() });
         writeln!(w, "{header}")?;
         // Hold the write lock so the snapshot is consistent across tables on both backends.
@@ -116,12 +685,24 @@ impl Store {
             let order = cols[0].0;
             let mut offset = 0i64;
             loop {
-                let page = sql.all(&txn, &format!("SELECT {} FROM {table} ORDER BY {order} LIMIT 5000 OFFSET ?", names.join(", ")), vals![offset]).await?;
+                let page = sql
+                    .all(
+                        &txn,
+                        &format!(
+                            "SELECT {} FROM {table} ORDER BY {order} LIMIT 5000 OFFSET ?",
+                            names.join(", ")
+                        ),
+                        vals![offset],
+                    )
+                    .await?;
                 if page.is_empty() {
                     break;
                 }
                 for r in &page {
-                    let row: Vec<serde_json::Value> = cols.iter().map(|(c, t)| cell(r, c, *t)).collect::<Result<_>>()?;
+                    let row: Vec<serde_json::Value> = cols
+                        .iter()
+                        .map(|(c, t)| cell(r, c, *t))
+                        .collect::<Result<_>>()?;
                     let line = json!({ "t": table, "r": row }).to_string();
                     hasher.extend_from_slice(&crypto::sm3(line.as_bytes()));
                     writeln!(w, "{line}")?;
@@ -131,7 +712,11 @@ impl Store {
             }
             let digest = hex::encode(crypto::sm3(&hasher));
             whole.extend_from_slice(digest.as_bytes());
-            summary.tables.push(TableSummary { table: table.to_string(), rows, digest });
+            summary.tables.push(TableSummary {
+                table: table.to_string(),
+                rows,
+                digest,
+            });
         }
         txn.commit().await?;
         for rel in stored_files(&self.data_dir)? {
@@ -140,7 +725,11 @@ impl Store {
             writeln!(w, "{}", json!({ "f": rel, "x": hex::encode(&bytes) }))?;
             summary.files += 1;
         }
-        writeln!(w, "{}", json!({ "summary": summary, "digest": hex::encode(crypto::sm3(&whole)) }))?;
+        writeln!(
+            w,
+            "{}",
+            json!({ "summary": summary, "digest": hex::encode(crypto::sm3(&whole)) })
+        )?;
         w.flush()?;
         w.get_ref().sync_all()?;
         drop(w);
@@ -155,12 +744,19 @@ impl Store {
         }
         let rd = BufReader::new(std::fs::File::open(from)?);
         let mut lines = rd.lines();
-        let header: serde_json::Value = serde_json::from_str(&lines.next().ok_or_else(|| StoreError::Integrity("empty backup".into()))??).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let header: serde_json::Value = serde_json::from_str(
+            &lines
+                .next()
+                .ok_or_else(|| StoreError::Integrity("empty backup".into()))??,
+        )
+        .map_err(|e| StoreError::Integrity(e.to_string()))?;
         if header["format"] != "mingjing-backup" {
             return Err(StoreError::Integrity("not a Mingjing backup".into()));
         }
         if header["key"].as_str() != Some(self.keyring.fingerprint().as_str()) {
-            return Err(StoreError::Integrity("the backup was made under another master key".into()));
+            return Err(StoreError::Integrity(
+                "the backup was made under another master key".into(),
+            ));
         }
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -172,17 +768,38 @@ impl Store {
         let mut end: Option<serde_json::Value> = None;
         for line in lines {
             let line = line?;
-            let v: serde_json::Value = serde_json::from_str(&line).map_err(|e| StoreError::Integrity(e.to_string()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&line).map_err(|e| StoreError::Integrity(e.to_string()))?;
             if let Some(t) = v.get("t").and_then(|t| t.as_str()) {
-                let (table, cols) = TABLES.iter().find(|(n, _)| *n == t).ok_or_else(|| StoreError::Integrity(format!("unknown table {t}")))?;
-                let row = v["r"].as_array().ok_or_else(|| StoreError::Integrity("bad row".into()))?;
+                let (table, cols) = TABLES
+                    .iter()
+                    .find(|(n, _)| *n == t)
+                    .ok_or_else(|| StoreError::Integrity(format!("unknown table {t}")))?;
+                let row = v["r"]
+                    .as_array()
+                    .ok_or_else(|| StoreError::Integrity("bad row".into()))?;
                 if row.len() != cols.len() {
-                    return Err(StoreError::Integrity(format!("row of {table} has {} cells", row.len())));
+                    return Err(StoreError::Integrity(format!(
+                        "row of {table} has {} cells",
+                        row.len()
+                    )));
                 }
-                let values = row.iter().zip(cols.iter()).map(|(x, (_, ty))| value_of(x, *ty)).collect::<Result<Vec<_>>>()?;
+                let values = row
+                    .iter()
+                    .zip(cols.iter())
+                    .map(|(x, (_, ty))| value_of(x, *ty))
+                    .collect::<Result<Vec<_>>>()?;
                 let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
                 let marks = vec!["?"; cols.len()].join(", ");
-                sql.exec(&txn, &format!("INSERT INTO {table} ({}) VALUES ({marks})", names.join(", ")), values).await?;
+                sql.exec(
+                    &txn,
+                    &format!(
+                        "INSERT INTO {table} ({}) VALUES ({marks})",
+                        names.join(", ")
+                    ),
+                    values,
+                )
+                .await?;
                 let e = hashers.entry(table.to_string()).or_default();
                 e.0 += 1;
                 e.1.extend_from_slice(&crypto::sm3(line.as_bytes()));
@@ -190,28 +807,39 @@ impl Store {
                 if !is_stored_file_path(f) {
                     return Err(StoreError::Integrity(format!("bad file name {f}")));
                 }
-                let bytes = hex::decode(v["x"].as_str().unwrap_or_default()).map_err(|e| StoreError::Integrity(e.to_string()))?;
+                let bytes = hex::decode(v["x"].as_str().unwrap_or_default())
+                    .map_err(|e| StoreError::Integrity(e.to_string()))?;
                 files.push((f.to_string(), bytes));
             } else if v.get("summary").is_some() {
                 end = Some(v);
             }
         }
-        let end = end.ok_or_else(|| StoreError::Integrity("the backup is truncated (no summary line)".into()))?;
-        let summary: BackupSummary = serde_json::from_value(end["summary"].clone()).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let end = end.ok_or_else(|| {
+            StoreError::Integrity("the backup is truncated (no summary line)".into())
+        })?;
+        let summary: BackupSummary = serde_json::from_value(end["summary"].clone())
+            .map_err(|e| StoreError::Integrity(e.to_string()))?;
         let mut whole = Vec::new();
         for t in &summary.tables {
             let (rows, h) = hashers.remove(&t.table).unwrap_or_default();
             let digest = hex::encode(crypto::sm3(&h));
             if rows != t.rows || digest != t.digest {
-                return Err(StoreError::Integrity(format!("table {} does not match its digest", t.table)));
+                return Err(StoreError::Integrity(format!(
+                    "table {} does not match its digest",
+                    t.table
+                )));
             }
             whole.extend_from_slice(digest.as_bytes());
         }
         for (_, bytes) in &files {
             whole.extend_from_slice(&crypto::sm3(bytes));
         }
-        if end["digest"].as_str() != Some(hex::encode(crypto::sm3(&whole)).as_str()) || files.len() as u64 != summary.files {
-            return Err(StoreError::Integrity("the backup's overall digest does not match".into()));
+        if end["digest"].as_str() != Some(hex::encode(crypto::sm3(&whole)).as_str())
+            || files.len() as u64 != summary.files
+        {
+            return Err(StoreError::Integrity(
+                "the backup's overall digest does not match".into(),
+            ));
         }
         for (rel, bytes) in &files {
             let path = self.data_dir.join(rel);
@@ -222,7 +850,15 @@ impl Store {
             f.write_all(bytes)?;
             f.sync_all()?;
         }
-        append(&txn, &self.audit_key(), &AuditActor::system(), "restore", "all", &format!("{} files", files.len())).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &AuditActor::system(),
+            "restore",
+            "all",
+            &format!("{} files", files.len()),
+        )
+        .await?;
         txn.commit().await?;
         self.forget_units();
         Ok(summary)
@@ -233,7 +869,11 @@ impl Store {
         let sql = Sql::of(&self.db);
         let mut out = Vec::new();
         for (table, _) in TABLES {
-            out.push((table.to_string(), sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM {table}"), vals![]).await?));
+            out.push((
+                table.to_string(),
+                sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM {table}"), vals![])
+                    .await?,
+            ));
         }
         Ok(out)
     }
@@ -246,7 +886,9 @@ const FILE_ROOTS: &[&str] = &["attachments", "task_files", "evidence"];
 /// Every file under the file roots, as `/`-separated paths relative to the data folder, sorted.
 fn stored_files(data_dir: &Path) -> Result<Vec<String>> {
     fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let r = format!("{rel}/{name}");
@@ -271,7 +913,9 @@ fn is_stored_file_path(p: &str) -> bool {
     let parts: Vec<&str> = p.split('/').collect();
     parts.len() >= 2
         && FILE_ROOTS.contains(&parts[0])
-        && parts.iter().all(|c| !c.is_empty() && *c != "." && *c != ".." && !c.contains('\\') && !c.contains(':'))
+        && parts.iter().all(|c| {
+            !c.is_empty() && *c != "." && *c != ".." && !c.contains('\\') && !c.contains(':')
+        })
 }
 
 #[cfg(test)]

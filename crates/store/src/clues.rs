@@ -3,7 +3,9 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate, TimeZone};
 use domain::calendar::WorkCalendar;
-use domain::clues::{ClueAction, ClueSource, ClueState, Conclusion, DisposalMethod, Outcome, StepLimits};
+use domain::clues::{
+    ClueAction, ClueSource, ClueState, Conclusion, DisposalMethod, Outcome, StepLimits,
+};
 use domain::tips::ProblemCategory;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 use serde::Serialize;
@@ -15,11 +17,16 @@ use crate::{Result, Sql, Store, StoreError, new_id, now_ms, vals};
 
 /// Asia/Shanghai has had no daylight saving since 1991: a fixed +08:00 is exact.
 pub fn local_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 pub fn local_date(ms: i64) -> NaiveDate {
-    local_offset().timestamp_millis_opt(ms).single().map(|d| d.date_naive()).unwrap_or_default()
+    local_offset()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
 }
 
 pub fn today() -> NaiveDate {
@@ -40,7 +47,12 @@ pub(crate) struct ClueSeed {
     pub actor_name: String,
 }
 
-pub(crate) async fn insert_clue<C: ConnectionTrait>(store: &Store, c: &C, s: &ClueSeed, now: i64) -> Result<(String, String)> {
+pub(crate) async fn insert_clue<C: ConnectionTrait>(
+    store: &Store,
+    c: &C,
+    s: &ClueSeed,
+    now: i64,
+) -> Result<(String, String)> {
     let sql = Sql::of(c);
     let number = crate::tips::next_number(c, "XS", now).await?;
     let id = new_id();
@@ -67,7 +79,11 @@ pub(crate) async fn insert_clue<C: ConnectionTrait>(store: &Store, c: &C, s: &Cl
 }
 
 fn due_date(cal: &WorkCalendar, limits: &StepLimits, state: ClueState, now: i64) -> Option<String> {
-    limits.limit_for(state).map(|days| cal.add_workdays(local_date(now), days).format("%Y-%m-%d").to_string())
+    limits.limit_for(state).map(|days| {
+        cal.add_workdays(local_date(now), days)
+            .format("%Y-%m-%d")
+            .to_string()
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,13 +218,19 @@ pub struct Dashboard {
 
 impl Store {
     pub(crate) async fn calendar_in<C: ConnectionTrait>(&self, c: &C) -> Result<WorkCalendar> {
-        let rows = Sql::of(c).all(c, "SELECT day, workday FROM calendar_days", vals![]).await?;
+        let rows = Sql::of(c)
+            .all(c, "SELECT day, workday FROM calendar_days", vals![])
+            .await?;
         let mut holidays = Vec::new();
         let mut workdays = Vec::new();
         for r in rows {
             let day: String = get(&r, "day")?;
             if let Ok(d) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
-                if get::<i32>(&r, "workday")? != 0 { workdays.push(d) } else { holidays.push(d) }
+                if get::<i32>(&r, "workday")? != 0 {
+                    workdays.push(d)
+                } else {
+                    holidays.push(d)
+                }
             }
         }
         Ok(WorkCalendar::china().with_overrides(holidays, workdays))
@@ -219,7 +241,13 @@ impl Store {
     }
 
     pub(crate) async fn step_limits_in<C: ConnectionTrait>(&self, c: &C) -> Result<StepLimits> {
-        let r = Sql::of(c).one(c, "SELECT value FROM settings WHERE key = 'clue_step_limits'", vals![]).await?;
+        let r = Sql::of(c)
+            .one(
+                c,
+                "SELECT value FROM settings WHERE key = 'clue_step_limits'",
+                vals![],
+            )
+            .await?;
         Ok(match r {
             Some(r) => serde_json::from_str(&get::<String>(&r, "value")?).unwrap_or_default(),
             None => StepLimits::default(),
@@ -231,34 +259,91 @@ impl Store {
     }
 
     pub async fn set_step_limits(&self, actor: &Actor, limits: &StepLimits) -> Result<()> {
-        let json = serde_json::to_string(limits).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let json =
+            serde_json::to_string(limits).map_err(|e| StoreError::Integrity(e.to_string()))?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "DELETE FROM settings WHERE key = 'clue_step_limits'", vals![]).await?;
-        sql.exec(&txn, "INSERT INTO settings (key, value) VALUES ('clue_step_limits', ?)", vals![json.as_str()]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "settings.clue_limits", "settings", &json).await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM settings WHERE key = 'clue_step_limits'",
+            vals![],
+        )
+        .await?;
+        sql.exec(
+            &txn,
+            "INSERT INTO settings (key, value) VALUES ('clue_step_limits', ?)",
+            vals![json.as_str()],
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "settings.clue_limits",
+            "settings",
+            &json,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Adds or changes one day of the working calendar (a holiday, or a make-up working day).
-    pub async fn set_calendar_day(&self, actor: &Actor, day: NaiveDate, workday: bool, note: &str) -> Result<()> {
+    pub async fn set_calendar_day(
+        &self,
+        actor: &Actor,
+        day: NaiveDate,
+        workday: bool,
+        note: &str,
+    ) -> Result<()> {
         let d = day.format("%Y-%m-%d").to_string();
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "DELETE FROM calendar_days WHERE day = ?", vals![d.as_str()]).await?;
-        sql.exec(&txn, "INSERT INTO calendar_days (day, workday, note) VALUES (?, ?, ?)", vals![d.as_str(), flag(workday), note]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "settings.calendar", &d, if workday { "workday" } else { "holiday" }).await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM calendar_days WHERE day = ?",
+            vals![d.as_str()],
+        )
+        .await?;
+        sql.exec(
+            &txn,
+            "INSERT INTO calendar_days (day, workday, note) VALUES (?, ?, ?)",
+            vals![d.as_str(), flag(workday), note],
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "settings.calendar",
+            &d,
+            if workday { "workday" } else { "holiday" },
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// The days the admin added to or changed in the built-in calendar: (date, workday, note).
     pub async fn calendar_days(&self) -> Result<Vec<(String, bool, String)>> {
-        let rows = Sql::of(&self.db).all(&self.db, "SELECT day, workday, note FROM calendar_days ORDER BY day", vals![]).await?;
-        rows.iter().map(|r| Ok((get(r, "day")?, get::<i32>(r, "workday")? != 0, get(r, "note")?))).collect()
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                "SELECT day, workday, note FROM calendar_days ORDER BY day",
+                vals![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "day")?,
+                    get::<i32>(r, "workday")? != 0,
+                    get(r, "note")?,
+                ))
+            })
+            .collect()
     }
 
     fn where_for(&self, actor: &Actor, f: &ClueFilter) -> (String, Vec<Value>) {
@@ -295,26 +380,53 @@ impl Store {
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             w.push("(c.number LIKE ? OR c.accused_name LIKE ? OR c.accused_unit LIKE ?)".into());
             let like = format!("%{}%", q.replace('%', "").replace('_', ""));
-            v.extend([Value::from(like.clone()), Value::from(like.clone()), Value::from(like)]);
+            v.extend([
+                Value::from(like.clone()),
+                Value::from(like.clone()),
+                Value::from(like),
+            ]);
         }
         (w.join(" AND "), v)
     }
 
-    pub async fn clues(&self, actor: &Actor, f: &ClueFilter, offset: u64, limit: u64) -> Result<(Vec<Clue>, i64)> {
+    pub async fn clues(
+        &self,
+        actor: &Actor,
+        f: &ClueFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Clue>, i64)> {
         let (w, mut v) = self.where_for(actor, f);
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM clues c WHERE {w}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM clues c WHERE {w}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql
             .all(&self.db, &format!("SELECT {CLUE_COLUMNS} FROM clues c JOIN units u ON u.id = c.unit_id WHERE {w} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?"), v)
             .await?;
         let t = today().format("%Y-%m-%d").to_string();
-        Ok((rows.iter().map(|r| clue_from(r, &t)).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter()
+                .map(|r| clue_from(r, &t))
+                .collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// One page of matching clues after `after` (by id), for exports that walk everything without holding it.
-    pub async fn clues_after(&self, actor: &Actor, f: &ClueFilter, after: &str, limit: u64) -> Result<Vec<Clue>> {
+    pub async fn clues_after(
+        &self,
+        actor: &Actor,
+        f: &ClueFilter,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<Clue>> {
         let (w, mut v) = self.where_for(actor, f);
         v.push(Value::from(after));
         v.push(Value::from(limit as i64));
@@ -358,15 +470,29 @@ impl Store {
     /// Registers a clue from a non-public source, owned by the actor's unit.
     pub async fn register_clue(&self, actor: &Actor, n: &NewClue) -> Result<(String, String)> {
         if n.source == ClueSource::PublicTip {
-            return Err(StoreError::invalid("source", "群众举报只能通过举报平台提交"));
+            return Err(StoreError::invalid(
+                "source",
+                "群众举报只能通过举报平台提交",
+            ));
         }
         let summary = domain::org::clean_text(&n.summary, "summary", "线索摘要", 5, 5000)?;
-        let accused_officer_id = match n.accused_badge.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        let accused_officer_id = match n
+            .accused_badge
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
             Some(b) => Some(get::<String>(
                 &Sql::of(&self.db)
-                    .one(&self.db, "SELECT id FROM officers WHERE badge = ?", vals![b])
+                    .one(
+                        &self.db,
+                        "SELECT id FROM officers WHERE badge = ?",
+                        vals![b],
+                    )
                     .await?
-                    .ok_or_else(|| StoreError::invalid("accused_badge", format!("警号「{b}」不在花名册中")))?,
+                    .ok_or_else(|| {
+                        StoreError::invalid("accused_badge", format!("警号「{b}」不在花名册中"))
+                    })?,
                 "id",
             )?),
             None => None,
@@ -388,15 +514,30 @@ impl Store {
             actor_name: actor.display_name.clone(),
         };
         let (id, number) = insert_clue(self, &txn, &seed, now).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "clue.register", &format!("clue:{number}"), n.source.as_str()).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "clue.register",
+            &format!("clue:{number}"),
+            n.source.as_str(),
+        )
+        .await?;
         txn.commit().await?;
         Ok((id, number))
     }
 
     /// Takes one step of the clue's life: checks it in the state machine, writes the new state, the
     /// timeline entry, any message to the reporter and the audit row in one transaction.
-    pub async fn clue_step(&self, actor: &Actor, id: &str, step: &StepInput, note: &str) -> Result<ClueState> {
-        let note = domain::org::clean_optional(Some(note), "note", "办理意见", 5000)?.unwrap_or_default();
+    pub async fn clue_step(
+        &self,
+        actor: &Actor,
+        id: &str,
+        step: &StepInput,
+        note: &str,
+    ) -> Result<ClueState> {
+        let note =
+            domain::org::clean_optional(Some(note), "note", "办理意见", 5000)?.unwrap_or_default();
         let clue = self.clue_in_scope(actor, id).await?;
         let from = ClueState::parse(&clue.state)?;
         let action = step.action();
@@ -406,10 +547,15 @@ impl Store {
         let mut feedback = None;
         match step {
             StepInput::Assign { unit_id } => {
-                let unit = self.unit_in_scope(actor, unit_id).await.map_err(|e| match e {
-                    StoreError::NotFound => StoreError::invalid("unit_id", "请选择本人权限范围内的承办单位"),
-                    other => other,
-                })?;
+                let unit = self
+                    .unit_in_scope(actor, unit_id)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => {
+                            StoreError::invalid("unit_id", "请选择本人权限范围内的承办单位")
+                        }
+                        other => other,
+                    })?;
                 sets.push(("unit_id", Value::from(unit.id.clone())));
                 desc = format!("分办至{}", unit.name);
             }
@@ -427,14 +573,20 @@ impl Store {
                 desc = format!("认定：{}", conclusion.label());
             }
             StepInput::Handle { outcome } => {
-                let conclusion = clue.conclusion.as_deref().map(Conclusion::parse).transpose()?.ok_or_else(|| StoreError::invalid("outcome", "尚未认定"))?;
+                let conclusion = clue
+                    .conclusion
+                    .as_deref()
+                    .map(Conclusion::parse)
+                    .transpose()?
+                    .ok_or_else(|| StoreError::invalid("outcome", "尚未认定"))?;
                 domain::clues::check_outcome(conclusion, *outcome)?;
                 sets.push(("outcome", Value::from(outcome.as_str())));
                 desc = format!("处理：{}", outcome.label());
             }
             StepInput::Close { feedback: fb } => {
                 if clue.tip_id.is_some() {
-                    let fb = domain::org::clean_text(fb, "feedback", "向举报人反馈的办理结果", 5, 5000)?;
+                    let fb =
+                        domain::org::clean_text(fb, "feedback", "向举报人反馈的办理结果", 5, 5000)?;
                     feedback = Some(fb);
                 }
             }
@@ -459,11 +611,23 @@ impl Store {
         v.push(Value::from(id));
         v.push(Value::from(from.as_str()));
         // The state in WHERE makes a concurrent second step fail instead of applying twice.
-        let n = sql.exec(&txn, &format!("UPDATE clues SET {set_sql} WHERE id = ? AND state = ?"), v).await?;
+        let n = sql
+            .exec(
+                &txn,
+                &format!("UPDATE clues SET {set_sql} WHERE id = ? AND state = ?"),
+                v,
+            )
+            .await?;
         if n != 1 {
-            return Err(StoreError::Conflict("线索状态已被他人更新，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "线索状态已被他人更新，请刷新后重试".into(),
+            ));
         }
-        let full_note = if note.is_empty() { desc.clone() } else { format!("{desc}。{note}") };
+        let full_note = if note.is_empty() {
+            desc.clone()
+        } else {
+            format!("{desc}。{note}")
+        };
         sql.exec(
             &txn,
             "INSERT INTO clue_events (id, clue_id, action, from_state, to_state, note, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -471,15 +635,30 @@ impl Store {
         )
         .await?;
         if let (Some(fb), Some(tip_id)) = (&feedback, &clue.tip_id) {
-            self.handler_message_in(&txn, tip_id, "feedback", fb, actor).await?;
+            self.handler_message_in(&txn, tip_id, "feedback", fb, actor)
+                .await?;
         }
-        append(&txn, &self.audit_key(), &actor.audit(), &format!("clue.{}", action_code(&action)), &format!("clue:{}", clue.number), &desc).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            &format!("clue.{}", action_code(&action)),
+            &format!("clue:{}", clue.number),
+            &desc,
+        )
+        .await?;
         txn.commit().await?;
         Ok(to)
     }
 
     /// Puts a clue under the office's supervision (督办) or lifts it.
-    pub async fn supervise_clue(&self, actor: &Actor, id: &str, on: bool, note: &str) -> Result<()> {
+    pub async fn supervise_clue(
+        &self,
+        actor: &Actor,
+        id: &str,
+        on: bool,
+        note: &str,
+    ) -> Result<()> {
         let note = domain::org::clean_optional(Some(note), "note", "督办要求", 1000)?;
         if on && note.is_none() {
             return Err(StoreError::invalid("note", "请填写督办要求"));
@@ -489,15 +668,36 @@ impl Store {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        sql.exec(&txn, "UPDATE clues SET supervised = ?, supervise_note = ?, updated_at = ? WHERE id = ?", vals![flag(on), note.clone(), now, id]).await?;
-        let text = if on { format!("列为督办：{}", note.clone().unwrap_or_default()) } else { "解除督办".to_string() };
+        sql.exec(
+            &txn,
+            "UPDATE clues SET supervised = ?, supervise_note = ?, updated_at = ? WHERE id = ?",
+            vals![flag(on), note.clone(), now, id],
+        )
+        .await?;
+        let text = if on {
+            format!("列为督办：{}", note.clone().unwrap_or_default())
+        } else {
+            "解除督办".to_string()
+        };
         sql.exec(
             &txn,
             "INSERT INTO clue_events (id, clue_id, action, from_state, to_state, note, actor_id, actor_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vals![new_id(), id, if on { "supervise" } else { "unsupervise" }, clue.state.as_str(), clue.state.as_str(), text.as_str(), actor.user_id.as_str(), actor.display_name.as_str(), now],
         )
         .await?;
-        append(&txn, &self.audit_key(), &actor.audit(), if on { "clue.supervise" } else { "clue.unsupervise" }, &format!("clue:{}", clue.number), "").await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            if on {
+                "clue.supervise"
+            } else {
+                "clue.unsupervise"
+            },
+            &format!("clue:{}", clue.number),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -511,7 +711,14 @@ impl Store {
             let v = v.clone();
             async move {
                 let rows = sql.all(db, &format!("SELECT {col} AS k, COUNT(*) AS n FROM clues c WHERE {w} GROUP BY {col} ORDER BY n DESC"), v).await?;
-                rows.iter().map(|r| Ok((get::<Option<String>>(r, "k")?.unwrap_or_default(), get::<i64>(r, "n")?))).collect::<Result<Vec<_>>>()
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            get::<Option<String>>(r, "k")?.unwrap_or_default(),
+                            get::<i64>(r, "n")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()
             }
         };
         let by_state = group("c.state").await?;
@@ -519,23 +726,40 @@ impl Store {
         let by_source = group("c.source").await?;
         let outcomes = group("c.outcome").await?;
         let total: i64 = by_state.iter().map(|x| x.1).sum();
-        let closed = by_state.iter().find(|x| x.0 == "closed").map(|x| x.1).unwrap_or(0);
+        let closed = by_state
+            .iter()
+            .find(|x| x.0 == "closed")
+            .map(|x| x.1)
+            .unwrap_or(0);
         let t = today().format("%Y-%m-%d").to_string();
         let mut vo = v.clone();
         vo.push(Value::from(t.as_str()));
         let overdue = sql.scalar(db, &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND c.state <> 'closed' AND c.due_date < ?"), vo).await?;
-        let supervised = sql.scalar(db, &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND c.supervised = 1"), v.clone()).await?;
+        let supervised = sql
+            .scalar(
+                db,
+                &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND c.supervised = 1"),
+                v.clone(),
+            )
+            .await?;
         let rows = sql
             .all(db, &format!("SELECT u.name AS k, COUNT(*) AS n FROM clues c JOIN units u ON u.id = c.unit_id WHERE {w} GROUP BY u.name ORDER BY n DESC LIMIT 12"), v.clone())
             .await?;
-        let by_unit = rows.iter().map(|r| Ok((get::<String>(r, "k")?, get::<i64>(r, "n")?))).collect::<Result<Vec<_>>>()?;
+        let by_unit = rows
+            .iter()
+            .map(|r| Ok((get::<String>(r, "k")?, get::<i64>(r, "n")?)))
+            .collect::<Result<Vec<_>>>()?;
         let mut forms = [0i64; 4];
         for (o, n) in &outcomes {
             if let Some(f) = Outcome::parse(o).ok().and_then(|o| o.form()) {
                 forms[(f as usize).clamp(1, 4) - 1] += n;
             }
         }
-        let by_form = ["第一种形态", "第二种形态", "第三种形态", "第四种形态"].iter().zip(forms).map(|(l, n)| (l.to_string(), n)).collect();
+        let by_form = ["第一种形态", "第二种形态", "第三种形态", "第四种形态"]
+            .iter()
+            .zip(forms)
+            .map(|(l, n)| (l.to_string(), n))
+            .collect();
         // Registrations per month over the last 12 months (local time), counted by the database.
         let mut bounds = Vec::new();
         let first = today().with_day(1).unwrap_or_else(today);
@@ -545,7 +769,13 @@ impl Store {
             m = (m - chrono::Days::new(1)).with_day(1).unwrap_or(m);
         }
         bounds.reverse();
-        let to_ms = |d: NaiveDate| local_offset().from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).single().map(|t| t.timestamp_millis()).unwrap_or(0);
+        let to_ms = |d: NaiveDate| {
+            local_offset()
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .single()
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(0)
+        };
         let mut cols = Vec::new();
         let mut vm = Vec::new();
         for (i, start) in bounds.iter().enumerate() {
@@ -556,10 +786,22 @@ impl Store {
         }
         vm.extend(v.iter().cloned());
         vm.push(Value::from(to_ms(bounds[0])));
-        let r = sql.one(db, &format!("SELECT {} FROM clues c WHERE {w} AND c.created_at >= ?", cols.join(", ")), vm).await?;
+        let r = sql
+            .one(
+                db,
+                &format!(
+                    "SELECT {} FROM clues c WHERE {w} AND c.created_at >= ?",
+                    cols.join(", ")
+                ),
+                vm,
+            )
+            .await?;
         let mut by_month = Vec::new();
         for (i, start) in bounds.iter().enumerate() {
-            let n = match &r { Some(r) => r.try_get_by_index::<Option<i64>>(i)?.unwrap_or(0), None => 0 };
+            let n = match &r {
+                Some(r) => r.try_get_by_index::<Option<i64>>(i)?.unwrap_or(0),
+                None => 0,
+            };
             by_month.push((start.format("%Y-%m").to_string(), n));
         }
         let tips_total = self.count_tips().await?;
@@ -579,7 +821,9 @@ impl Store {
     }
 
     pub async fn count_clues(&self) -> Result<i64> {
-        Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM clues", vals![]).await
+        Sql::of(&self.db)
+            .scalar(&self.db, "SELECT COUNT(*) FROM clues", vals![])
+            .await
     }
 }
 
@@ -644,16 +888,30 @@ fn concluded_from(r: &QueryResult) -> Result<ConcludedClue> {
 
 impl Store {
     /// Concluded clues (属实/部分属实) in the actor's scope that name an officer, newest first.
-    pub async fn concluded_clues_naming_officers(&self, actor: &Actor, offset: u64, limit: u64) -> Result<(Vec<ConcludedClue>, i64)> {
+    pub async fn concluded_clues_naming_officers(
+        &self,
+        actor: &Actor,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ConcludedClue>, i64)> {
         let (w, mut v) = self.where_for(actor, &ClueFilter::default());
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND {CONCLUDED_CONDITION}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM clues c WHERE {w} AND {CONCLUDED_CONDITION}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql
             .all(&self.db, &format!("SELECT {CONCLUDED_COLUMNS} FROM clues c JOIN units u ON u.id = c.unit_id WHERE {w} AND {CONCLUDED_CONDITION} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"), v)
             .await?;
-        Ok((rows.iter().map(concluded_from).collect::<Result<_>>()?, total))
+        Ok((
+            rows.iter().map(concluded_from).collect::<Result<_>>()?,
+            total,
+        ))
     }
 
     /// One such clue if the actor may see it; `NotFound` if it is outside scope, absent, not concluded

@@ -19,24 +19,50 @@ impl Sql {
     }
 
     pub fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
-        let text = if self.backend == DbBackend::Postgres { number_placeholders(sql) } else { sql.to_string() };
+        let text = if self.backend == DbBackend::Postgres {
+            number_placeholders(sql)
+        } else {
+            sql.to_string()
+        };
         Statement::from_sql_and_values(self.backend, text, values)
     }
 
-    pub async fn exec<C: ConnectionTrait>(&self, c: &C, sql: &str, values: Vec<Value>) -> Result<u64> {
-        Ok(c.execute_raw(self.statement(sql, values)).await?.rows_affected())
+    pub async fn exec<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<u64> {
+        Ok(c.execute_raw(self.statement(sql, values))
+            .await?
+            .rows_affected())
     }
 
-    pub async fn one<C: ConnectionTrait>(&self, c: &C, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+    pub async fn one<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Option<QueryResult>> {
         Ok(c.query_one_raw(self.statement(sql, values)).await?)
     }
 
-    pub async fn all<C: ConnectionTrait>(&self, c: &C, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
+    pub async fn all<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Vec<QueryResult>> {
         Ok(c.query_all_raw(self.statement(sql, values)).await?)
     }
 
     /// A single integer (COUNT, MAX, …); NULL reads as 0.
-    pub async fn scalar<C: ConnectionTrait>(&self, c: &C, sql: &str, values: Vec<Value>) -> Result<i64> {
+    pub async fn scalar<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<i64> {
         match self.one(c, sql, values).await? {
             Some(r) => Ok(r.try_get_by_index::<Option<i64>>(0)?.unwrap_or(0)),
             None => Ok(0),
@@ -88,6 +114,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_outside_quotes() {
-        assert_eq!(number_placeholders("a = ? AND b = '?' AND c = ?"), "a = $1 AND b = '?' AND c = $2");
+        assert_eq!(
+            number_placeholders("a = ? AND b = '?' AND c = ?"),
+            "a = $1 AND b = '?' AND c = $2"
+        );
     }
 }

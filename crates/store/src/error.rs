@@ -32,6 +32,9 @@ impl StoreError {
 
     /// True for storage failures a retry may cure (disk full, lock timeouts), as opposed to bad input.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Db(_) | StoreError::Io(_) | StoreError::Busy(_))
+        matches!(
+            self,
+            StoreError::Db(_) | StoreError::Io(_) | StoreError::Busy(_)
+        )
     }
 }

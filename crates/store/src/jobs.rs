@@ -11,7 +11,12 @@ use crate::org::Actor;
 use crate::{Result, Sql, Store, new_id, now_ms, vals};
 
 /// Recurring jobs and how often they run.
-const RECURRING: &[(&str, i64)] = &[("clue_deadlines", 10 * 60 * 1000), ("sweep", 60 * 60 * 1000), ("task_deadlines", 10 * 60 * 1000), ("rectification_deadlines", 10 * 60 * 1000)];
+const RECURRING: &[(&str, i64)] = &[
+    ("clue_deadlines", 10 * 60 * 1000),
+    ("sweep", 60 * 60 * 1000),
+    ("task_deadlines", 10 * 60 * 1000),
+    ("rectification_deadlines", 10 * 60 * 1000),
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Notification {
@@ -27,7 +32,13 @@ impl Store {
         let sql = Sql::of(&self.db);
         let now = now_ms();
         for (kind, _) in RECURRING {
-            let exists = sql.scalar(&self.db, "SELECT COUNT(*) FROM jobs WHERE kind = ?", vals![*kind]).await?;
+            let exists = sql
+                .scalar(
+                    &self.db,
+                    "SELECT COUNT(*) FROM jobs WHERE kind = ?",
+                    vals![*kind],
+                )
+                .await?;
             if exists == 0 {
                 let _w = self.write_lock.lock().await;
                 sql.exec(&self.db, "INSERT INTO jobs (id, kind, run_at, state, created_at) VALUES (?, ?, ?, 'idle', ?)", vals![new_id(), *kind, now, now]).await?;
@@ -72,7 +83,13 @@ impl Store {
         self.sweep_orphan_evidence(60 * 60 * 1000).await?;
         let _w = self.write_lock.lock().await;
         let cutoff = now_ms() - crate::org::API_IDLE_MS;
-        Sql::of(&self.db).exec(&self.db, "DELETE FROM sessions WHERE last_seen < ?", vals![cutoff]).await?;
+        Sql::of(&self.db)
+            .exec(
+                &self.db,
+                "DELETE FROM sessions WHERE last_seen < ?",
+                vals![cutoff],
+            )
+            .await?;
         Ok(())
     }
 
@@ -109,9 +126,20 @@ impl Store {
                 let state = domain::clues::ClueState::parse(&get::<String>(r, "state")?)?;
                 after = id.clone();
                 let (kind, msg, targets) = if due < ts {
-                    ("overdue", format!("线索{number}「{}」环节已超过办理时限（{due}），请督促办理", state.label()), vec![unit.clone(), root.id.clone()])
+                    (
+                        "overdue",
+                        format!(
+                            "线索{number}「{}」环节已超过办理时限（{due}），请督促办理",
+                            state.label()
+                        ),
+                        vec![unit.clone(), root.id.clone()],
+                    )
                 } else {
-                    ("reminder", format!("线索{number}「{}」环节将于{due}到期", state.label()), vec![unit.clone()])
+                    (
+                        "reminder",
+                        format!("线索{number}「{}」环节将于{due}到期", state.label()),
+                        vec![unit.clone()],
+                    )
                 };
                 for target in targets {
                     let key = format!("{kind}:{id}:{}:{due}:{target}", state.as_str());
@@ -125,7 +153,15 @@ impl Store {
                 }
             }
             if written > 0 {
-                append(&txn, &self.audit_key(), &AuditActor::system(), "job.clue_deadlines", "clues", &format!("{written} notices")).await?;
+                append(
+                    &txn,
+                    &self.audit_key(),
+                    &AuditActor::system(),
+                    "job.clue_deadlines",
+                    "clues",
+                    &format!("{written} notices"),
+                )
+                .await?;
             }
             txn.commit().await?;
         }
@@ -138,7 +174,14 @@ impl Store {
             .all(&self.db, "SELECT kind, message, clue_id, created_at FROM notifications WHERE unit_id = ? ORDER BY created_at DESC LIMIT ?", vals![actor.unit_id.as_str(), limit as i64])
             .await?;
         rows.iter()
-            .map(|r| Ok(Notification { kind: get(r, "kind")?, message: get(r, "message")?, clue_id: get(r, "clue_id")?, created_at: get(r, "created_at")? }))
+            .map(|r| {
+                Ok(Notification {
+                    kind: get(r, "kind")?,
+                    message: get(r, "message")?,
+                    clue_id: get(r, "clue_id")?,
+                    created_at: get(r, "created_at")?,
+                })
+            })
             .collect()
     }
 }

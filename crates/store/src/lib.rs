@@ -12,14 +12,14 @@ pub mod campaign;
 pub mod clues;
 mod db;
 pub mod error;
-#[path = "gen/mod.rs"]
-pub mod synth;
 pub mod jobs;
 pub mod migrate;
 pub mod org;
 pub mod rectification;
 pub mod selfcheck;
 pub mod study;
+#[path = "gen/mod.rs"]
+pub mod synth;
 pub mod tips;
 
 use std::path::{Path, PathBuf};
@@ -79,7 +79,10 @@ impl Store {
         std::fs::create_dir_all(config.data_dir.join("attachments"))?;
         let url = match &config.database_url {
             Some(u) => u.clone(),
-            None => format!("sqlite://{}?mode=rwc", config.data_dir.join("mingjing.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                config.data_dir.join("mingjing.db").display()
+            ),
         };
         let mut opts = ConnectOptions::new(url.clone());
         opts.sqlx_logging(false)

@@ -11,7 +11,28 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "foundation", sql: V1 }, Migration { version: 2, name: "campaign", sql: crate::campaign::MIGRATION_SQL }, Migration { version: 3, name: "study", sql: crate::study::MIGRATION_SQL }, Migration { version: 4, name: "selfcheck_rectification", sql: crate::selfcheck::MIGRATION_SQL }];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        name: "campaign",
+        sql: crate::campaign::MIGRATION_SQL,
+    },
+    Migration {
+        version: 3,
+        name: "study",
+        sql: crate::study::MIGRATION_SQL,
+    },
+    Migration {
+        version: 4,
+        name: "selfcheck_rectification",
+        sql: crate::selfcheck::MIGRATION_SQL,
+    },
+];
 
 /// Written for SQLite; `BLOB` becomes `BYTEA` on PostgreSQL. Times are epoch milliseconds (UTC), dates are
 /// `YYYY-MM-DD` text, flags are integers, ids are UUIDv7 text made by the application.
@@ -97,13 +118,23 @@ pub async fn run(store: &Store) -> Result<()> {
     )
     .await?;
     for m in MIGRATIONS {
-        let done = sql.scalar(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", vals![m.version]).await?;
+        let done = sql
+            .scalar(
+                db,
+                "SELECT COUNT(*) FROM schema_migrations WHERE version = ?",
+                vals![m.version],
+            )
+            .await?;
         if done > 0 {
             continue;
         }
         let txn = db.begin().await?;
         for stmt in split_statements(m.sql) {
-            let text = if db.get_database_backend() == DbBackend::Postgres { stmt.replace("BLOB", "BYTEA") } else { stmt };
+            let text = if db.get_database_backend() == DbBackend::Postgres {
+                stmt.replace("BLOB", "BYTEA")
+            } else {
+                stmt
+            };
             txn.execute_unprepared(&text).await?;
         }
         sql.exec(
@@ -119,7 +150,11 @@ pub async fn run(store: &Store) -> Result<()> {
 }
 
 fn split_statements(sql: &str) -> Vec<String> {
-    sql.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    sql.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The latest schema version this binary knows.

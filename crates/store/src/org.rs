@@ -166,7 +166,15 @@ impl Store {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let n = insert_units(&txn, units).await?;
-        append(&txn, &self.audit_key(), actor, "unit.import", "units", &format!("{n} units")).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            actor,
+            "unit.import",
+            "units",
+            &format!("{n} units"),
+        )
+        .await?;
         txn.commit().await?;
         self.forget_units();
         Ok(n)
@@ -183,7 +191,13 @@ impl Store {
             }
         }
         let sql = Sql::of(&self.db);
-        let rows = sql.all(&self.db, "SELECT id, code, name, kind, parent_id, path FROM units ORDER BY path", vals![]).await?;
+        let rows = sql
+            .all(
+                &self.db,
+                "SELECT id, code, name, kind, parent_id, path FROM units ORDER BY path",
+                vals![],
+            )
+            .await?;
         let list = rows.iter().map(unit_from).collect::<Result<Vec<_>>>()?;
         if let Ok(mut c) = self.units_cache.write() {
             *c = Some((now_ms(), std::sync::Arc::new(list.clone())));
@@ -198,13 +212,22 @@ impl Store {
     }
 
     pub async fn units_in_scope(&self, actor: &Actor) -> Result<Vec<Unit>> {
-        Ok(self.units().await?.into_iter().filter(|u| actor.covers_path(&u.path)).collect())
+        Ok(self
+            .units()
+            .await?
+            .into_iter()
+            .filter(|u| actor.covers_path(&u.path))
+            .collect())
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Unit> {
         let sql = Sql::of(&self.db);
         let r = sql
-            .one(&self.db, "SELECT id, code, name, kind, parent_id, path FROM units WHERE code = ?", vals![code])
+            .one(
+                &self.db,
+                "SELECT id, code, name, kind, parent_id, path FROM units WHERE code = ?",
+                vals![code],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         unit_from(&r)
@@ -213,7 +236,11 @@ impl Store {
     pub async fn unit_by_id(&self, id: &str) -> Result<Unit> {
         let sql = Sql::of(&self.db);
         let r = sql
-            .one(&self.db, "SELECT id, code, name, kind, parent_id, path FROM units WHERE id = ?", vals![id])
+            .one(
+                &self.db,
+                "SELECT id, code, name, kind, parent_id, path FROM units WHERE id = ?",
+                vals![id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         unit_from(&r)
@@ -222,7 +249,11 @@ impl Store {
     /// The unit if it lies within the actor's scope, else `NotFound`.
     pub async fn unit_in_scope(&self, actor: &Actor, id: &str) -> Result<Unit> {
         let u = self.unit_by_id(id).await?;
-        if actor.covers_path(&u.path) { Ok(u) } else { Err(StoreError::NotFound) }
+        if actor.covers_path(&u.path) {
+            Ok(u)
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     pub async fn root_unit(&self) -> Result<Unit> {
@@ -235,7 +266,9 @@ impl Store {
     }
 
     pub async fn count_units(&self) -> Result<i64> {
-        Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM units", vals![]).await
+        Sql::of(&self.db)
+            .scalar(&self.db, "SELECT COUNT(*) FROM units", vals![])
+            .await
     }
 
     // ---- officers ----
@@ -244,12 +277,24 @@ impl Store {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let n = self.insert_officers(&txn, officers).await?;
-        append(&txn, &self.audit_key(), actor, "officer.import", "officers", &format!("{n} officers")).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            actor,
+            "officer.import",
+            "officers",
+            &format!("{n} officers"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(n)
     }
 
-    pub(crate) async fn insert_officers<C: ConnectionTrait>(&self, c: &C, officers: &[NewOfficer]) -> Result<usize> {
+    pub(crate) async fn insert_officers<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        officers: &[NewOfficer],
+    ) -> Result<usize> {
         let sql = Sql::of(c);
         let mut unit_ids = std::collections::HashMap::new();
         for o in officers {
@@ -257,9 +302,18 @@ impl Store {
                 Some(id) => Clone::clone(id),
                 None => {
                     let r = sql
-                        .one(c, "SELECT id FROM units WHERE code = ?", vals![o.unit_code.as_str()])
+                        .one(
+                            c,
+                            "SELECT id FROM units WHERE code = ?",
+                            vals![o.unit_code.as_str()],
+                        )
                         .await?
-                        .ok_or_else(|| StoreError::invalid("unit_code", format!("单位编码「{}」不存在", o.unit_code)))?;
+                        .ok_or_else(|| {
+                            StoreError::invalid(
+                                "unit_code",
+                                format!("单位编码「{}」不存在", o.unit_code),
+                            )
+                        })?;
                     let id: String = get(&r, "id")?;
                     unit_ids.insert(o.unit_code.clone(), id.clone());
                     id
@@ -292,7 +346,14 @@ impl Store {
         for chunk in badges.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
             let v: Vec<Value> = chunk.iter().map(|b| Value::from(b.as_str())).collect();
-            for r in sql.all(&self.db, &format!("SELECT badge FROM officers WHERE badge IN ({marks})"), v).await? {
+            for r in sql
+                .all(
+                    &self.db,
+                    &format!("SELECT badge FROM officers WHERE badge IN ({marks})"),
+                    v,
+                )
+                .await?
+            {
                 found.push(get::<String>(&r, "badge")?);
             }
         }
@@ -301,14 +362,25 @@ impl Store {
 
     /// Which of these ID numbers are already on the roster, compared by their keyed hash (the number itself
     /// is never stored), so an import can name the rows instead of failing on the unique index.
-    pub async fn existing_id_numbers(&self, ids: &[domain::org::IdNumber]) -> Result<Vec<domain::org::IdNumber>> {
+    pub async fn existing_id_numbers(
+        &self,
+        ids: &[domain::org::IdNumber],
+    ) -> Result<Vec<domain::org::IdNumber>> {
         let sql = Sql::of(&self.db);
         let mut found = Vec::new();
         for chunk in ids.chunks(500) {
-            let by_hash: std::collections::HashMap<String, &domain::org::IdNumber> = chunk.iter().map(|i| (self.id_hash(i), i)).collect();
+            let by_hash: std::collections::HashMap<String, &domain::org::IdNumber> =
+                chunk.iter().map(|i| (self.id_hash(i), i)).collect();
             let marks = vec!["?"; by_hash.len()].join(",");
             let v: Vec<Value> = by_hash.keys().map(|h| Value::from(h.as_str())).collect();
-            for r in sql.all(&self.db, &format!("SELECT id_hash FROM officers WHERE id_hash IN ({marks})"), v).await? {
+            for r in sql
+                .all(
+                    &self.db,
+                    &format!("SELECT id_hash FROM officers WHERE id_hash IN ({marks})"),
+                    v,
+                )
+                .await?
+            {
                 if let Some(id) = by_hash.get(&get::<String>(&r, "id_hash")?) {
                     found.push((*id).clone());
                 }
@@ -317,7 +389,13 @@ impl Store {
         Ok(found)
     }
 
-    pub async fn officers_in_scope(&self, actor: &Actor, query: &str, offset: u64, limit: u64) -> Result<(Vec<Officer>, i64)> {
+    pub async fn officers_in_scope(
+        &self,
+        actor: &Actor,
+        query: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Officer>, i64)> {
         let (cond, mut v) = actor.scope_condition("o.unit_id");
         let mut where_ = format!("WHERE {cond}");
         if !query.trim().is_empty() {
@@ -327,7 +405,13 @@ impl Store {
             v.push(Value::from(like));
         }
         let sql = Sql::of(&self.db);
-        let total = sql.scalar(&self.db, &format!("SELECT COUNT(*) FROM officers o {where_}"), v.clone()).await?;
+        let total = sql
+            .scalar(
+                &self.db,
+                &format!("SELECT COUNT(*) FROM officers o {where_}"),
+                v.clone(),
+            )
+            .await?;
         v.push(Value::from(limit as i64));
         v.push(Value::from(offset as i64));
         let rows = sql
@@ -357,7 +441,9 @@ impl Store {
     }
 
     pub async fn count_officers(&self) -> Result<i64> {
-        Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM officers", vals![]).await
+        Sql::of(&self.db)
+            .scalar(&self.db, "SELECT COUNT(*) FROM officers", vals![])
+            .await
     }
 
     // ---- users ----
@@ -366,7 +452,9 @@ impl Store {
         domain::org::check_password_strength(&u.password)?;
         let hash = hash_password(u.password.clone()).await?;
         let unit = self.unit_by_code(&u.unit_code).await.map_err(|e| match e {
-            StoreError::NotFound => StoreError::invalid("unit", format!("单位编码「{}」不存在", u.unit_code)),
+            StoreError::NotFound => {
+                StoreError::invalid("unit", format!("单位编码「{}」不存在", u.unit_code))
+            }
             other => other,
         })?;
         let _w = self.write_lock.lock().await;
@@ -374,9 +462,15 @@ impl Store {
         let sql = Sql::of(&txn);
         let officer_id: Option<String> = match &u.officer_badge {
             Some(b) => Some(get(
-                &sql.one(&txn, "SELECT id FROM officers WHERE badge = ?", vals![b.as_str()])
-                    .await?
-                    .ok_or_else(|| StoreError::invalid("officer", format!("警号「{b}」不在花名册中")))?,
+                &sql.one(
+                    &txn,
+                    "SELECT id FROM officers WHERE badge = ?",
+                    vals![b.as_str()],
+                )
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid("officer", format!("警号「{b}」不在花名册中"))
+                })?,
                 "id",
             )?),
             None => None,
@@ -393,7 +487,15 @@ impl Store {
             StoreError::Db(ref d) if is_unique_violation(d) => StoreError::invalid("username", "用户名已被使用"),
             other => other,
         })?;
-        append(&txn, &self.audit_key(), actor, "user.create", &format!("user:{}", u.username.as_str()), &format!("role={} unit={}", u.role.as_str(), unit.code)).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            actor,
+            "user.create",
+            &format!("user:{}", u.username.as_str()),
+            &format!("role={} unit={}", u.role.as_str(), unit.code),
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -420,32 +522,96 @@ impl Store {
     }
 
     /// Disables the account and ends every session it has.
-    pub async fn set_user_disabled(&self, actor: &AuditActor, username: &str, disabled: bool) -> Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        actor: &AuditActor,
+        username: &str,
+        disabled: bool,
+    ) -> Result<()> {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        let id: String = get(&sql.one(&txn, "SELECT id FROM users WHERE username = ?", vals![username]).await?.ok_or(StoreError::NotFound)?, "id")?;
-        sql.exec(&txn, "UPDATE users SET disabled = ? WHERE id = ?", vals![flag(disabled), id.as_str()]).await?;
+        let id: String = get(
+            &sql.one(
+                &txn,
+                "SELECT id FROM users WHERE username = ?",
+                vals![username],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?,
+            "id",
+        )?;
+        sql.exec(
+            &txn,
+            "UPDATE users SET disabled = ? WHERE id = ?",
+            vals![flag(disabled), id.as_str()],
+        )
+        .await?;
         if disabled {
-            sql.exec(&txn, "DELETE FROM sessions WHERE user_id = ?", vals![id.as_str()]).await?;
+            sql.exec(
+                &txn,
+                "DELETE FROM sessions WHERE user_id = ?",
+                vals![id.as_str()],
+            )
+            .await?;
         }
-        append(&txn, &self.audit_key(), actor, if disabled { "user.disable" } else { "user.enable" }, &format!("user:{username}"), "").await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            actor,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            &format!("user:{username}"),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// Sets a new password (admin reset or the user's own change); ends all other sessions of the user.
-    pub async fn set_password(&self, actor: &AuditActor, username: &str, password: &str, keep_session: Option<&str>) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        actor: &AuditActor,
+        username: &str,
+        password: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
         domain::org::check_password_strength(password)?;
         let hash = hash_password(password.to_string()).await?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        let id: String = get(&sql.one(&txn, "SELECT id FROM users WHERE username = ?", vals![username]).await?.ok_or(StoreError::NotFound)?, "id")?;
+        let id: String = get(
+            &sql.one(
+                &txn,
+                "SELECT id FROM users WHERE username = ?",
+                vals![username],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?,
+            "id",
+        )?;
         sql.exec(&txn, "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = 0 WHERE id = ?", vals![hash, now_ms(), id.as_str()]).await?;
         let keep = keep_session.map(token_hash).unwrap_or_default();
-        sql.exec(&txn, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", vals![id.as_str(), keep]).await?;
-        append(&txn, &self.audit_key(), actor, "user.password", &format!("user:{username}"), "").await?;
+        sql.exec(
+            &txn,
+            "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+            vals![id.as_str(), keep],
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            actor,
+            "user.password",
+            &format!("user:{username}"),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -459,7 +625,13 @@ impl Store {
             .await?;
         let Some(r) = row else {
             let _ = verify_password(password.to_string(), DUMMY_HASH.clone()).await;
-            self.audit_now(&AuditActor::public(), "login.fail", "user:?", "unknown account").await?;
+            self.audit_now(
+                &AuditActor::public(),
+                "login.fail",
+                "user:?",
+                "unknown account",
+            )
+            .await?;
             return Ok(LoginOutcome::Refused);
         };
         let id: String = get(&r, "id")?;
@@ -476,17 +648,50 @@ impl Store {
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
         if ok && !disabled {
-            sql.exec(&txn, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", vals![id.as_str()]).await?;
+            sql.exec(
+                &txn,
+                "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?",
+                vals![id.as_str()],
+            )
+            .await?;
             txn.commit().await?;
-            return Ok(LoginOutcome::Ok { user_id: id, needs_totp });
+            return Ok(LoginOutcome::Ok {
+                user_id: id,
+                needs_totp,
+            });
         }
         let failed: i32 = get(&r, "failed_logins")?;
         let failed = failed + 1;
-        let lock = if failed >= MAX_FAILED_LOGINS { now + LOCKOUT_MS } else { 0 };
-        sql.exec(&txn, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", vals![if lock > 0 { 0 } else { failed }, lock, id.as_str()]).await?;
-        append(&txn, &self.audit_key(), &AuditActor::user(username), if lock > 0 { "login.locked" } else { "login.fail" }, &format!("user:{username}"), "").await?;
+        let lock = if failed >= MAX_FAILED_LOGINS {
+            now + LOCKOUT_MS
+        } else {
+            0
+        };
+        sql.exec(
+            &txn,
+            "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+            vals![if lock > 0 { 0 } else { failed }, lock, id.as_str()],
+        )
+        .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &AuditActor::user(username),
+            if lock > 0 {
+                "login.locked"
+            } else {
+                "login.fail"
+            },
+            &format!("user:{username}"),
+            "",
+        )
+        .await?;
         txn.commit().await?;
-        Ok(if lock > 0 { LoginOutcome::Locked } else { LoginOutcome::Refused })
+        Ok(if lock > 0 {
+            LoginOutcome::Locked
+        } else {
+            LoginOutcome::Refused
+        })
     }
 
     /// A fresh session (a new token at every login, so a planted cookie is worthless). Returns the token.
@@ -497,14 +702,31 @@ impl Store {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
         let sql = Sql::of(&txn);
-        let username: String = get(&sql.one(&txn, "SELECT username FROM users WHERE id = ?", vals![user_id]).await?.ok_or(StoreError::NotFound)?, "username")?;
+        let username: String = get(
+            &sql.one(
+                &txn,
+                "SELECT username FROM users WHERE id = ?",
+                vals![user_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?,
+            "username",
+        )?;
         sql.exec(
             &txn,
             "INSERT INTO sessions (token_hash, user_id, kind, csrf, totp_ok, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
             vals![token_hash(&token), user_id, kind, csrf, flag(totp_ok), now, now],
         )
         .await?;
-        append(&txn, &self.audit_key(), &AuditActor::user(&username), "login.ok", &format!("user:{username}"), kind).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &AuditActor::user(&username),
+            "login.ok",
+            &format!("user:{username}"),
+            kind,
+        )
+        .await?;
         txn.commit().await?;
         Ok(token)
     }
@@ -526,16 +748,30 @@ impl Store {
         let kind: String = get(&r, "kind")?;
         let last_seen: i64 = get(&r, "last_seen")?;
         let now = now_ms();
-        let idle = if kind == "api" { API_IDLE_MS } else { WEB_IDLE_MS };
+        let idle = if kind == "api" {
+            API_IDLE_MS
+        } else {
+            WEB_IDLE_MS
+        };
         if get::<i32>(&r, "disabled")? != 0 || now - last_seen > idle {
             let _w = self.write_lock.lock().await;
-            sql.exec(&self.db, "DELETE FROM sessions WHERE token_hash = ?", vals![th.as_str()]).await?;
+            sql.exec(
+                &self.db,
+                "DELETE FROM sessions WHERE token_hash = ?",
+                vals![th.as_str()],
+            )
+            .await?;
             return Ok(None);
         }
         // Touch at most once a minute: a write per request would serialise every page view.
         if now - last_seen > 60_000 {
             let _w = self.write_lock.lock().await;
-            sql.exec(&self.db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", vals![now, th.as_str()]).await?;
+            sql.exec(
+                &self.db,
+                "UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                vals![now, th.as_str()],
+            )
+            .await?;
         }
         let role = Role::parse(&get::<String>(&r, "role")?)?;
         let scope = DataScope::parse(&get::<String>(&r, "scope")?)?;
@@ -559,7 +795,13 @@ impl Store {
 
     pub async fn mark_session_totp(&self, token: &str) -> Result<()> {
         let _w = self.write_lock.lock().await;
-        Sql::of(&self.db).exec(&self.db, "UPDATE sessions SET totp_ok = 1 WHERE token_hash = ?", vals![token_hash(token)]).await?;
+        Sql::of(&self.db)
+            .exec(
+                &self.db,
+                "UPDATE sessions SET totp_ok = 1 WHERE token_hash = ?",
+                vals![token_hash(token)],
+            )
+            .await?;
         Ok(())
     }
 
@@ -579,14 +821,24 @@ impl Store {
     /// The user's TOTP secret, decrypted (it is stored sealed under a key derived from the master key).
     pub async fn totp_secret(&self, user_id: &str) -> Result<Option<(String, bool)>> {
         let sql = Sql::of(&self.db);
-        let r = sql.one(&self.db, "SELECT totp_secret, totp_enabled FROM users WHERE id = ?", vals![user_id]).await?.ok_or(StoreError::NotFound)?;
+        let r = sql
+            .one(
+                &self.db,
+                "SELECT totp_secret, totp_enabled FROM users WHERE id = ?",
+                vals![user_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let sealed: Option<Vec<u8>> = get(&r, "totp_secret")?;
         let enabled = get::<i32>(&r, "totp_enabled")? != 0;
         match sealed {
             Some(s) => {
                 let key = self.totp_key()?;
                 let plain = key.open(user_id.as_bytes(), &s)?;
-                Ok(Some((String::from_utf8_lossy(&plain).into_owned(), enabled)))
+                Ok(Some((
+                    String::from_utf8_lossy(&plain).into_owned(),
+                    enabled,
+                )))
             }
             None => Ok(None),
         }
@@ -599,17 +851,39 @@ impl Store {
 
     /// Stores a new (not yet enabled) TOTP secret for the user.
     pub async fn set_totp_secret(&self, actor: &Actor, secret: &str) -> Result<()> {
-        let sealed = self.totp_key()?.seal(actor.user_id.as_bytes(), secret.as_bytes());
+        let sealed = self
+            .totp_key()?
+            .seal(actor.user_id.as_bytes(), secret.as_bytes());
         let _w = self.write_lock.lock().await;
-        Sql::of(&self.db).exec(&self.db, "UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE id = ?", vals![sealed, actor.user_id.as_str()]).await?;
+        Sql::of(&self.db)
+            .exec(
+                &self.db,
+                "UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE id = ?",
+                vals![sealed, actor.user_id.as_str()],
+            )
+            .await?;
         Ok(())
     }
 
     pub async fn enable_totp(&self, actor: &Actor) -> Result<()> {
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
-        Sql::of(&txn).exec(&txn, "UPDATE users SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL", vals![actor.user_id.as_str()]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "user.totp_enable", &format!("user:{}", actor.username), "").await?;
+        Sql::of(&txn)
+            .exec(
+                &txn,
+                "UPDATE users SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL",
+                vals![actor.user_id.as_str()],
+            )
+            .await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "user.totp_enable",
+            &format!("user:{}", actor.username),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -617,7 +891,8 @@ impl Store {
 
 pub(crate) async fn insert_units<C: ConnectionTrait>(c: &C, units: &[NewUnit]) -> Result<usize> {
     let sql = Sql::of(c);
-    let mut known: std::collections::HashMap<String, (String, String)> = std::collections::HashMap::new();
+    let mut known: std::collections::HashMap<String, (String, String)> =
+        std::collections::HashMap::new();
     for u in units {
         let (parent_id, parent_path) = match &u.parent_code {
             None => (None, "/".to_string()),
@@ -625,9 +900,18 @@ pub(crate) async fn insert_units<C: ConnectionTrait>(c: &C, units: &[NewUnit]) -
                 Some((id, path)) => (Some(id.clone()), path.clone()),
                 None => {
                     let r = sql
-                        .one(c, "SELECT id, path FROM units WHERE code = ?", vals![pc.as_str()])
+                        .one(
+                            c,
+                            "SELECT id, path FROM units WHERE code = ?",
+                            vals![pc.as_str()],
+                        )
                         .await?
-                        .ok_or_else(|| StoreError::invalid("parent_code", format!("上级单位编码「{pc}」不存在")))?;
+                        .ok_or_else(|| {
+                            StoreError::invalid(
+                                "parent_code",
+                                format!("上级单位编码「{pc}」不存在"),
+                            )
+                        })?;
                     (Some(get::<String>(&r, "id")?), get::<String>(&r, "path")?)
                 }
             },
@@ -658,7 +942,10 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| crypto::hash_password("not-a-real-password-0").unwrap_or_default());
 
 async fn hash_password(pw: String) -> Result<String> {
-    let _p = KDF_PERMITS.acquire().await.map_err(|_| StoreError::Busy("kdf".into()))?;
+    let _p = KDF_PERMITS
+        .acquire()
+        .await
+        .map_err(|_| StoreError::Busy("kdf".into()))?;
     tokio::task::spawn_blocking(move || crypto::hash_password(&pw))
         .await
         .map_err(|e| StoreError::Busy(e.to_string()))?
@@ -666,6 +953,10 @@ async fn hash_password(pw: String) -> Result<String> {
 }
 
 async fn verify_password(pw: String, hash: String) -> bool {
-    let Ok(_p) = KDF_PERMITS.acquire().await else { return false };
-    tokio::task::spawn_blocking(move || crypto::verify_password(&pw, &hash)).await.unwrap_or(false)
+    let Ok(_p) = KDF_PERMITS.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || crypto::verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false)
 }

@@ -112,14 +112,22 @@ impl Store {
         let prepared = self.prepare(new)?;
         let dir = prepared.dir.clone();
         let (reply, rx) = oneshot::channel();
-        if self.intake().tx.send(IntakeJob { prepared, reply }).await.is_err() {
+        if self
+            .intake()
+            .tx
+            .send(IntakeJob { prepared, reply })
+            .await
+            .is_err()
+        {
             let _ = std::fs::remove_dir_all(&dir);
             return Err(StoreError::Busy("intake closed".into()));
         }
         match rx.await {
             // Two submissions with one key raced: the loser answers with the winner's receipt.
             Ok(Err(StoreError::Db(e))) if key.is_some() && crate::org::is_unique_violation(&e) => {
-                self.replay_tip(key.as_deref().unwrap_or_default()).await?.ok_or(StoreError::Db(e))
+                self.replay_tip(key.as_deref().unwrap_or_default())
+                    .await?
+                    .ok_or(StoreError::Db(e))
             }
             Ok(r) => r,
             Err(_) => Err(StoreError::Busy("intake dropped the submission".into())),
@@ -134,19 +142,30 @@ impl Store {
             Some(k) => {
                 let h = crypto::hmac_sm3_hex(&self.keyring.derive("idempotency"), k.as_bytes());
                 // The replay copy of the receipt opens only with the client's own key.
-                let seal_key = crypto::hmac_sm3(&self.keyring.derive("idempotency-seal"), k.as_bytes());
+                let seal_key =
+                    crypto::hmac_sm3(&self.keyring.derive("idempotency-seal"), k.as_bytes());
                 let dk = crypto::DataKey::from_bytes(self.keyring.suite(), &seal_key)?;
-                (Some(h), Some(dk.seal(b"receipt", receipt.digits().as_bytes())))
+                (
+                    Some(h),
+                    Some(dk.seal(b"receipt", receipt.digits().as_bytes())),
+                )
             }
             None => (None, None),
         };
         let (dk, wrapped_key) = self.keyring.new_data_key();
         let t = &new.tip;
-        let content = serde_json::to_vec(&SealedContent { description: t.description.clone() }).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let content = serde_json::to_vec(&SealedContent {
+            description: t.description.clone(),
+        })
+        .map_err(|e| StoreError::Integrity(e.to_string()))?;
         let content = dk.seal(&content_aad(&id, "content"), &content);
         let identity = if t.reporter_name.is_some() || t.reporter_contact.is_some() {
-            let ident = ReporterIdentity { name: t.reporter_name.clone(), contact: t.reporter_contact.clone() };
-            let plain = serde_json::to_vec(&ident).map_err(|e| StoreError::Integrity(e.to_string()))?;
+            let ident = ReporterIdentity {
+                name: t.reporter_name.clone(),
+                contact: t.reporter_contact.clone(),
+            };
+            let plain =
+                serde_json::to_vec(&ident).map_err(|e| StoreError::Integrity(e.to_string()))?;
             Some(dk.seal(&content_aad(&id, "identity"), &plain))
         } else {
             None
@@ -169,9 +188,18 @@ impl Store {
                     let _ = std::fs::remove_dir_all(&dir);
                     return Err(e.into());
                 }
-                let name_sealed = dk.seal(&content_aad(&id, &format!("{att_id}:name")), a.name.as_bytes());
+                let name_sealed = dk.seal(
+                    &content_aad(&id, &format!("{att_id}:name")),
+                    a.name.as_bytes(),
+                );
                 let digest = hex::encode(crypto::sm3(&a.bytes));
-                attachments.push((att_id, name_sealed, a.kind.ext(), a.bytes.len() as i64, digest));
+                attachments.push((
+                    att_id,
+                    name_sealed,
+                    a.kind.ext(),
+                    a.bytes.len() as i64,
+                    digest,
+                ));
             }
             // The directory entry must be durable too before the commit acknowledges the tip.
             std::fs::File::open(&dir).and_then(|d| d.sync_all())?;
@@ -186,7 +214,11 @@ impl Store {
             content,
             identity,
             category: t.category.as_str().to_string(),
-            accused: (t.accused_name.clone(), t.accused_unit.clone(), t.accused_position.clone()),
+            accused: (
+                t.accused_name.clone(),
+                t.accused_unit.clone(),
+                t.accused_position.clone(),
+            ),
             simhash,
             attachments,
             dir,
@@ -259,7 +291,16 @@ impl Store {
         let number = next_number(c, "JB", now).await?;
         let duplicate_of = find_near_duplicate(self, c, p.simhash).await?;
         let (name, unit, position) = &p.accused;
-        let root: String = get(&sql.one(c, "SELECT id FROM units WHERE parent_id IS NULL ORDER BY created_at LIMIT 1", vals![]).await?.ok_or_else(|| StoreError::Integrity("no root unit".into()))?, "id")?;
+        let root: String = get(
+            &sql.one(
+                c,
+                "SELECT id FROM units WHERE parent_id IS NULL ORDER BY created_at LIMIT 1",
+                vals![],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Integrity("no root unit".into()))?,
+            "id",
+        )?;
         let summary = format!("群众举报 {number}");
         let category = domain::tips::ProblemCategory::parse(&p.category)?;
         let seed = ClueSeed {
@@ -295,24 +336,49 @@ impl Store {
             .await?;
         }
         let detail = match &duplicate_of {
-            Some((_, n)) => format!("clue={clue_number} attachments={} near_duplicate_of={n}", p.attachments.len()),
+            Some((_, n)) => format!(
+                "clue={clue_number} attachments={} near_duplicate_of={n}",
+                p.attachments.len()
+            ),
             None => format!("clue={clue_number} attachments={}", p.attachments.len()),
         };
-        append(c, &self.audit_key(), &AuditActor::public(), "tip.submit", &format!("tip:{number}"), &detail).await?;
-        Ok(TipReceipt { receipt: p.receipt.clone(), number, duplicate_of: duplicate_of.map(|d| d.1), replayed: false })
+        append(
+            c,
+            &self.audit_key(),
+            &AuditActor::public(),
+            "tip.submit",
+            &format!("tip:{number}"),
+            &detail,
+        )
+        .await?;
+        Ok(TipReceipt {
+            receipt: p.receipt.clone(),
+            number,
+            duplicate_of: duplicate_of.map(|d| d.1),
+            replayed: false,
+        })
     }
 
     /// For a resubmission with a known idempotency key: the original receipt and number.
     pub async fn replay_tip(&self, idempotency_key: &str) -> Result<Option<TipReceipt>> {
         let sql = Sql::of(&self.db);
-        let h = crypto::hmac_sm3_hex(&self.keyring.derive("idempotency"), idempotency_key.as_bytes());
+        let h = crypto::hmac_sm3_hex(
+            &self.keyring.derive("idempotency"),
+            idempotency_key.as_bytes(),
+        );
         let Some(r) = sql.one(&self.db, "SELECT t.number, t.receipt_replay, d.number AS dup FROM tips t LEFT JOIN tips d ON d.id = t.duplicate_of WHERE t.idempotency_hash = ?", vals![h]).await? else {
             return Ok(None);
         };
         let sealed: Option<Vec<u8>> = get(&r, "receipt_replay")?;
-        let seal_key = crypto::hmac_sm3(&self.keyring.derive("idempotency-seal"), idempotency_key.as_bytes());
+        let seal_key = crypto::hmac_sm3(
+            &self.keyring.derive("idempotency-seal"),
+            idempotency_key.as_bytes(),
+        );
         let dk = crypto::DataKey::from_bytes(self.keyring.suite(), &seal_key)?;
-        let digits = dk.open(b"receipt", &sealed.ok_or_else(|| StoreError::Integrity("replay copy missing".into()))?)?;
+        let digits = dk.open(
+            b"receipt",
+            &sealed.ok_or_else(|| StoreError::Integrity("replay copy missing".into()))?,
+        )?;
         Ok(Some(TipReceipt {
             receipt: ReceiptCode::from_digits(String::from_utf8_lossy(&digits).into_owned())?,
             number: get(&r, "number")?,
@@ -323,15 +389,30 @@ impl Store {
 }
 
 /// The next human number `PREFIX-YEAR-000123`, from one atomic counter update (never read-then-write).
-pub(crate) async fn next_number<C: ConnectionTrait>(c: &C, prefix: &str, now: i64) -> Result<String> {
+pub(crate) async fn next_number<C: ConnectionTrait>(
+    c: &C,
+    prefix: &str,
+    now: i64,
+) -> Result<String> {
     let sql = Sql::of(c);
     let year = crate::clues::local_date(now).format("%Y").to_string();
     let name = format!("{prefix}-{year}");
-    let row = sql.one(c, "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", vals![name.as_str()]).await?;
+    let row = sql
+        .one(
+            c,
+            "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
+            vals![name.as_str()],
+        )
+        .await?;
     let value = match row {
         Some(r) => get::<i64>(&r, "value")?,
         None => {
-            sql.exec(c, "INSERT INTO counters (name, value) VALUES (?, 1)", vals![name.as_str()]).await?;
+            sql.exec(
+                c,
+                "INSERT INTO counters (name, value) VALUES (?, 1)",
+                vals![name.as_str()],
+            )
+            .await?;
             1
         }
     };
@@ -379,7 +460,11 @@ impl NearIndex {
 
     /// The earliest tip within the distance, if any.
     fn nearest(&self, h: u64) -> Option<(String, String)> {
-        self.entries.iter().filter(|e| search::hamming(e.0, h) <= NEAR_TIP_DISTANCE).min_by_key(|e| (search::hamming(e.0, h), e.2.clone())).map(|e| (e.1.clone(), e.2.clone()))
+        self.entries
+            .iter()
+            .filter(|e| search::hamming(e.0, h) <= NEAR_TIP_DISTANCE)
+            .min_by_key(|e| (search::hamming(e.0, h), e.2.clone()))
+            .map(|e| (e.1.clone(), e.2.clone()))
     }
 }
 
@@ -392,7 +477,11 @@ impl Store {
     }
 }
 
-async fn find_near_duplicate<C: ConnectionTrait>(store: &Store, c: &C, h: u64) -> Result<Option<(String, String)>> {
+async fn find_near_duplicate<C: ConnectionTrait>(
+    store: &Store,
+    c: &C,
+    h: u64,
+) -> Result<Option<(String, String)>> {
     let mut idx = store.near.lock().await;
     idx.refresh(c).await?;
     Ok(idx.nearest(h))
@@ -457,7 +546,11 @@ impl Store {
 
     fn keys_of(&self, r: &sea_orm::QueryResult) -> Result<TipKeys> {
         let wrapped: Vec<u8> = get(r, "wrapped_key")?;
-        Ok(TipKeys { id: get(r, "id")?, number: get(r, "number")?, key: self.keyring.unwrap_data_key(&wrapped)? })
+        Ok(TipKeys {
+            id: get(r, "id")?,
+            number: get(r, "number")?,
+            key: self.keyring.unwrap_data_key(&wrapped)?,
+        })
     }
 
     async fn messages_of(&self, keys: &TipKeys) -> Result<Vec<PublicMessage>> {
@@ -470,23 +563,36 @@ impl Store {
                 let id: String = get(r, "id")?;
                 let sealed: Vec<u8> = get(r, "body_sealed")?;
                 let body = keys.key.open(&content_aad(&keys.id, &id), &sealed)?;
-                Ok(PublicMessage { direction: get(r, "direction")?, kind: get(r, "kind")?, body: String::from_utf8_lossy(&body).into_owned(), at: get(r, "created_at")? })
+                Ok(PublicMessage {
+                    direction: get(r, "direction")?,
+                    kind: get(r, "kind")?,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                    at: get(r, "created_at")?,
+                })
             })
             .collect()
     }
 
     /// What the holder of a receipt may see. `None` for an unknown receipt.
     pub async fn lookup_tip(&self, receipt: &ReceiptCode) -> Result<Option<PublicView>> {
-        let Some(r) = self.tip_by_receipt(receipt).await? else { return Ok(None) };
+        let Some(r) = self.tip_by_receipt(receipt).await? else {
+            return Ok(None);
+        };
         let keys = self.keys_of(&r)?;
         let state = domain::clues::ClueState::parse(&get::<String>(&r, "state")?)?;
         let category: String = get(&r, "category")?;
         let messages = self.messages_of(&keys).await?;
-        let feedback = messages.iter().rev().find(|m| m.kind == "feedback").map(|m| m.body.clone());
+        let feedback = messages
+            .iter()
+            .rev()
+            .find(|m| m.kind == "feedback")
+            .map(|m| m.body.clone());
         Ok(Some(PublicView {
             number: keys.number,
             status: domain::clues::public_status(state).to_string(),
-            category: domain::tips::ProblemCategory::parse(&category).map(|c| c.label().to_string()).unwrap_or(category),
+            category: domain::tips::ProblemCategory::parse(&category)
+                .map(|c| c.label().to_string())
+                .unwrap_or(category),
             submitted_at: get(&r, "created_at")?,
             messages,
             feedback,
@@ -496,7 +602,10 @@ impl Store {
     /// The reporter writes to the handler. Answers `NotFound` for an unknown receipt.
     pub async fn reporter_message(&self, receipt: &ReceiptCode, body: &str) -> Result<()> {
         let body = domain::tips::validate_message(body)?;
-        let r = self.tip_by_receipt(receipt).await?.ok_or(StoreError::NotFound)?;
+        let r = self
+            .tip_by_receipt(receipt)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let keys = self.keys_of(&r)?;
         let state: String = get(&r, "state")?;
         if state == "closed" {
@@ -509,7 +618,15 @@ impl Store {
         Sql::of(&txn)
             .exec(&txn, "INSERT INTO tip_messages (id, tip_id, direction, kind, body_sealed, author_id, created_at) VALUES (?, ?, 'reporter', 'message', ?, NULL, ?)", vals![id.as_str(), keys.id.as_str(), sealed, now_ms()])
             .await?;
-        append(&txn, &self.audit_key(), &AuditActor::public(), "tip.reporter_message", &format!("tip:{}", keys.number), "").await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &AuditActor::public(),
+            "tip.reporter_message",
+            &format!("tip:{}", keys.number),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -527,9 +644,17 @@ impl Store {
     pub async fn tip_content(&self, actor: &Actor, clue_id: &str) -> Result<TipContent> {
         let r = self.tip_row_for_clue(actor, clue_id).await?;
         let keys = self.keys_of(&r)?;
-        self.audit_now(&actor.audit(), "tip.read", &format!("tip:{}", keys.number), "content").await?;
+        self.audit_now(
+            &actor.audit(),
+            "tip.read",
+            &format!("tip:{}", keys.number),
+            "content",
+        )
+        .await?;
         let sealed: Vec<u8> = get(&r, "content_sealed")?;
-        let content: SealedContent = serde_json::from_slice(&keys.key.open(&content_aad(&keys.id, "content"), &sealed)?).map_err(|e| StoreError::Integrity(e.to_string()))?;
+        let content: SealedContent =
+            serde_json::from_slice(&keys.key.open(&content_aad(&keys.id, "content"), &sealed)?)
+                .map_err(|e| StoreError::Integrity(e.to_string()))?;
         let sql = Sql::of(&self.db);
         let rows = sql.all(&self.db, "SELECT id, name_sealed, kind, size FROM tip_attachments WHERE tip_id = ? ORDER BY seq", vals![keys.id.as_str()]).await?;
         let attachments = rows
@@ -537,8 +662,15 @@ impl Store {
             .map(|a| {
                 let id: String = get(a, "id")?;
                 let ns: Vec<u8> = get(a, "name_sealed")?;
-                let name = keys.key.open(&content_aad(&keys.id, &format!("{id}:name")), &ns)?;
-                Ok(AttachmentInfo { id, name: String::from_utf8_lossy(&name).into_owned(), kind: get(a, "kind")?, size: get(a, "size")? })
+                let name = keys
+                    .key
+                    .open(&content_aad(&keys.id, &format!("{id}:name")), &ns)?;
+                Ok(AttachmentInfo {
+                    id,
+                    name: String::from_utf8_lossy(&name).into_owned(),
+                    kind: get(a, "kind")?,
+                    size: get(a, "size")?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let messages = self.messages_of(&keys).await?;
@@ -554,58 +686,119 @@ impl Store {
     }
 
     /// One attachment's bytes, decrypted, for a staff member in scope (audited).
-    pub async fn tip_attachment(&self, actor: &Actor, clue_id: &str, att_id: &str) -> Result<(String, String, Vec<u8>)> {
+    pub async fn tip_attachment(
+        &self,
+        actor: &Actor,
+        clue_id: &str,
+        att_id: &str,
+    ) -> Result<(String, String, Vec<u8>)> {
         let r = self.tip_row_for_clue(actor, clue_id).await?;
         let keys = self.keys_of(&r)?;
         let a = Sql::of(&self.db)
-            .one(&self.db, "SELECT id, name_sealed, kind FROM tip_attachments WHERE tip_id = ? AND id = ?", vals![keys.id.as_str(), att_id])
+            .one(
+                &self.db,
+                "SELECT id, name_sealed, kind FROM tip_attachments WHERE tip_id = ? AND id = ?",
+                vals![keys.id.as_str(), att_id],
+            )
             .await?
             .ok_or(StoreError::NotFound)?;
         let ns: Vec<u8> = get(&a, "name_sealed")?;
-        let name = String::from_utf8_lossy(&keys.key.open(&content_aad(&keys.id, &format!("{att_id}:name")), &ns)?).into_owned();
+        let name = String::from_utf8_lossy(
+            &keys
+                .key
+                .open(&content_aad(&keys.id, &format!("{att_id}:name")), &ns)?,
+        )
+        .into_owned();
         let kind: String = get(&a, "kind")?;
-        self.audit_now(&actor.audit(), "tip.attachment_read", &format!("tip:{}", keys.number), att_id).await?;
-        let sealed = std::fs::read(self.data_dir.join("attachments").join(&keys.id).join(att_id))?;
+        self.audit_now(
+            &actor.audit(),
+            "tip.attachment_read",
+            &format!("tip:{}", keys.number),
+            att_id,
+        )
+        .await?;
+        let sealed = std::fs::read(
+            self.data_dir
+                .join("attachments")
+                .join(&keys.id)
+                .join(att_id),
+        )?;
         let bytes = keys.key.open(&content_aad(&keys.id, att_id), &sealed)?;
         Ok((name, kind, bytes))
     }
 
     /// Checks every attachment of a tip opens (used by the crash test and backup checks).
     pub async fn verify_tip_files(&self, receipt: &ReceiptCode) -> Result<usize> {
-        let r = self.tip_by_receipt(receipt).await?.ok_or(StoreError::NotFound)?;
+        let r = self
+            .tip_by_receipt(receipt)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let keys = self.keys_of(&r)?;
-        let rows = Sql::of(&self.db).all(&self.db, "SELECT id, digest FROM tip_attachments WHERE tip_id = ?", vals![keys.id.as_str()]).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                "SELECT id, digest FROM tip_attachments WHERE tip_id = ?",
+                vals![keys.id.as_str()],
+            )
+            .await?;
         for a in &rows {
             let id: String = get(a, "id")?;
             let digest: String = get(a, "digest")?;
             let sealed = std::fs::read(self.data_dir.join("attachments").join(&keys.id).join(&id))?;
             let bytes = keys.key.open(&content_aad(&keys.id, &id), &sealed)?;
             if hex::encode(crypto::sm3(&bytes)) != digest {
-                return Err(StoreError::Integrity(format!("attachment {id} digest mismatch")));
+                return Err(StoreError::Integrity(format!(
+                    "attachment {id} digest mismatch"
+                )));
             }
         }
         Ok(rows.len())
     }
 
     /// A handler writes to the reporter: a question, a message, or the final feedback.
-    pub(crate) async fn handler_message_in<C: ConnectionTrait>(&self, c: &C, tip_id: &str, kind: &str, body: &str, author: &Actor) -> Result<()> {
+    pub(crate) async fn handler_message_in<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        tip_id: &str,
+        kind: &str,
+        body: &str,
+        author: &Actor,
+    ) -> Result<()> {
         let sql = Sql::of(c);
-        let r = sql.one(c, "SELECT id, number, wrapped_key FROM tips WHERE id = ?", vals![tip_id]).await?.ok_or(StoreError::NotFound)?;
+        let r = sql
+            .one(
+                c,
+                "SELECT id, number, wrapped_key FROM tips WHERE id = ?",
+                vals![tip_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let keys = self.keys_of(&r)?;
         let id = new_id();
         let sealed = keys.key.seal(&content_aad(&keys.id, &id), body.as_bytes());
         sql.exec(c, "INSERT INTO tip_messages (id, tip_id, direction, kind, body_sealed, author_id, created_at) VALUES (?, ?, 'handler', ?, ?, ?, ?)", vals![id.as_str(), tip_id, kind, sealed, author.user_id.as_str(), now_ms()]).await?;
-        append(c, &self.audit_key(), &author.audit(), "tip.handler_message", &format!("tip:{}", keys.number), kind).await?;
+        append(
+            c,
+            &self.audit_key(),
+            &author.audit(),
+            "tip.handler_message",
+            &format!("tip:{}", keys.number),
+            kind,
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn handler_message(&self, actor: &Actor, clue_id: &str, body: &str) -> Result<()> {
         let body = domain::tips::validate_message(body)?;
         let clue = self.clue_in_scope(actor, clue_id).await?;
-        let tip_id = clue.tip_id.ok_or_else(|| StoreError::invalid("body", "该线索不是群众举报，没有举报人可联系"))?;
+        let tip_id = clue
+            .tip_id
+            .ok_or_else(|| StoreError::invalid("body", "该线索不是群众举报，没有举报人可联系"))?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
-        self.handler_message_in(&txn, &tip_id, "question", &body, actor).await?;
+        self.handler_message_in(&txn, &tip_id, "question", &body, actor)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -614,15 +807,29 @@ impl Store {
     pub async fn sweep_orphan_attachments(&self, older_than_ms: i64) -> Result<usize> {
         let root = self.data_dir.join("attachments");
         let mut removed = 0;
-        let Ok(entries) = std::fs::read_dir(&root) else { return Ok(0) };
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            return Ok(0);
+        };
         let now = std::time::SystemTime::now();
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let age = e.metadata().and_then(|m| m.modified()).ok().and_then(|m| now.duration_since(m).ok()).map(|d| d.as_millis() as i64).unwrap_or(0);
+            let age = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
             if age < older_than_ms {
                 continue;
             }
-            let n = Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM tips WHERE id = ?", vals![name.as_str()]).await?;
+            let n = Sql::of(&self.db)
+                .scalar(
+                    &self.db,
+                    "SELECT COUNT(*) FROM tips WHERE id = ?",
+                    vals![name.as_str()],
+                )
+                .await?;
             if n == 0 {
                 std::fs::remove_dir_all(e.path())?;
                 removed += 1;
@@ -664,11 +871,19 @@ fn unseal_from(r: &sea_orm::QueryResult) -> Result<UnsealRequest> {
 const UNSEAL_SELECT: &str = "SELECT q.id, q.clue_id, c.number AS clue_number, ru.display_name AS requester, q.reason, q.status, du.display_name AS decided_by_name, q.decision_note, q.created_at FROM unseal_requests q JOIN clues c ON c.id = q.clue_id JOIN users ru ON ru.id = q.requester_id LEFT JOIN users du ON du.id = q.decided_by";
 
 impl Store {
-    pub async fn request_unseal(&self, actor: &Actor, clue_id: &str, reason: &str) -> Result<String> {
+    pub async fn request_unseal(
+        &self,
+        actor: &Actor,
+        clue_id: &str,
+        reason: &str,
+    ) -> Result<String> {
         let reason = domain::org::clean_text(reason, "reason", "申请理由", 10, 1000)?;
         let r = self.tip_row_for_clue(actor, clue_id).await?;
         if get::<i32>(&r, "has_identity")? == 0 {
-            return Err(StoreError::invalid("reason", "该举报为匿名举报，没有可启封的身份信息"));
+            return Err(StoreError::invalid(
+                "reason",
+                "该举报为匿名举报，没有可启封的身份信息",
+            ));
         }
         let tip_id: String = get(&r, "id")?;
         let number: String = get(&r, "number")?;
@@ -681,7 +896,15 @@ impl Store {
         }
         let id = new_id();
         sql.exec(&txn, "INSERT INTO unseal_requests (id, tip_id, clue_id, requester_id, reason, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)", vals![id.as_str(), tip_id.as_str(), clue_id, actor.user_id.as_str(), reason.as_str(), now_ms()]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), "identity.request", &format!("tip:{number}"), &format!("request={id} reason={reason}")).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            "identity.request",
+            &format!("tip:{number}"),
+            &format!("request={id} reason={reason}"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -689,26 +912,60 @@ impl Store {
     pub async fn unseal_requests(&self, status: Option<&str>) -> Result<Vec<UnsealRequest>> {
         let sql = Sql::of(&self.db);
         let rows = match status {
-            Some(s) => sql.all(&self.db, &format!("{UNSEAL_SELECT} WHERE q.status = ? ORDER BY q.created_at DESC LIMIT 500"), vals![s]).await?,
-            None => sql.all(&self.db, &format!("{UNSEAL_SELECT} ORDER BY q.created_at DESC LIMIT 500"), vals![]).await?,
+            Some(s) => {
+                sql.all(
+                    &self.db,
+                    &format!(
+                        "{UNSEAL_SELECT} WHERE q.status = ? ORDER BY q.created_at DESC LIMIT 500"
+                    ),
+                    vals![s],
+                )
+                .await?
+            }
+            None => {
+                sql.all(
+                    &self.db,
+                    &format!("{UNSEAL_SELECT} ORDER BY q.created_at DESC LIMIT 500"),
+                    vals![],
+                )
+                .await?
+            }
         };
         rows.iter().map(unseal_from).collect()
     }
 
     /// The actor's own requests on every clue, newest first: what a discipline inspector sees at /unseal.
     pub async fn unseal_requests_of(&self, actor: &Actor) -> Result<Vec<UnsealRequest>> {
-        let rows = Sql::of(&self.db).all(&self.db, &format!("{UNSEAL_SELECT} WHERE q.requester_id = ? ORDER BY q.created_at DESC LIMIT 500"), vals![actor.user_id.as_str()]).await?;
+        let rows = Sql::of(&self.db)
+            .all(
+                &self.db,
+                &format!(
+                    "{UNSEAL_SELECT} WHERE q.requester_id = ? ORDER BY q.created_at DESC LIMIT 500"
+                ),
+                vals![actor.user_id.as_str()],
+            )
+            .await?;
         rows.iter().map(unseal_from).collect()
     }
 
-    pub async fn unseal_requests_for_clue(&self, actor: &Actor, clue_id: &str) -> Result<Vec<UnsealRequest>> {
+    pub async fn unseal_requests_for_clue(
+        &self,
+        actor: &Actor,
+        clue_id: &str,
+    ) -> Result<Vec<UnsealRequest>> {
         self.clue_in_scope(actor, clue_id).await?;
         let rows = Sql::of(&self.db).all(&self.db, &format!("{UNSEAL_SELECT} WHERE q.clue_id = ? AND q.requester_id = ? ORDER BY q.created_at DESC"), vals![clue_id, actor.user_id.as_str()]).await?;
         rows.iter().map(unseal_from).collect()
     }
 
     /// The custodian approves or refuses. A custodian cannot decide their own request.
-    pub async fn decide_unseal(&self, actor: &Actor, request_id: &str, approve: bool, note: &str) -> Result<()> {
+    pub async fn decide_unseal(
+        &self,
+        actor: &Actor,
+        request_id: &str,
+        approve: bool,
+        note: &str,
+    ) -> Result<()> {
         let note = domain::org::clean_optional(Some(note), "note", "审批意见", 1000)?;
         let _w = self.write_lock.lock().await;
         let txn = self.db.begin().await?;
@@ -723,7 +980,19 @@ impl Store {
         let number: String = get(&r, "number")?;
         let status = if approve { "approved" } else { "refused" };
         sql.exec(&txn, "UPDATE unseal_requests SET status = ?, decided_by = ?, decision_note = ?, decided_at = ? WHERE id = ? AND status = 'pending'", vals![status, actor.user_id.as_str(), note, now_ms(), request_id]).await?;
-        append(&txn, &self.audit_key(), &actor.audit(), if approve { "identity.approve" } else { "identity.refuse" }, &format!("tip:{number}"), &format!("request={request_id}")).await?;
+        append(
+            &txn,
+            &self.audit_key(),
+            &actor.audit(),
+            if approve {
+                "identity.approve"
+            } else {
+                "identity.refuse"
+            },
+            &format!("tip:{number}"),
+            &format!("request={request_id}"),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -731,20 +1000,44 @@ impl Store {
     /// The reporter's identity, for the requester of an approved request only; every view is audited first.
     pub async fn view_identity(&self, actor: &Actor, request_id: &str) -> Result<ReporterIdentity> {
         let sql = Sql::of(&self.db);
-        let q = sql.one(&self.db, "SELECT clue_id, requester_id, status FROM unseal_requests WHERE id = ?", vals![request_id]).await?.ok_or(StoreError::NotFound)?;
-        if get::<String>(&q, "requester_id")? != actor.user_id || get::<String>(&q, "status")? != "approved" {
+        let q = sql
+            .one(
+                &self.db,
+                "SELECT clue_id, requester_id, status FROM unseal_requests WHERE id = ?",
+                vals![request_id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if get::<String>(&q, "requester_id")? != actor.user_id
+            || get::<String>(&q, "status")? != "approved"
+        {
             return Err(StoreError::NotFound);
         }
         let clue_id: String = get(&q, "clue_id")?;
         let r = self.tip_row_for_clue(actor, &clue_id).await?;
         let keys = self.keys_of(&r)?;
-        let row = sql.one(&self.db, "SELECT identity_sealed FROM tips WHERE id = ?", vals![keys.id.as_str()]).await?.ok_or(StoreError::NotFound)?;
+        let row = sql
+            .one(
+                &self.db,
+                "SELECT identity_sealed FROM tips WHERE id = ?",
+                vals![keys.id.as_str()],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let sealed: Option<Vec<u8>> = get(&row, "identity_sealed")?;
         let sealed = sealed.ok_or(StoreError::NotFound)?;
         {
             let _w = self.write_lock.lock().await;
             let txn = self.db.begin().await?;
-            append(&txn, &self.audit_key(), &actor.audit(), "identity.view", &format!("tip:{}", keys.number), &format!("request={request_id}")).await?;
+            append(
+                &txn,
+                &self.audit_key(),
+                &actor.audit(),
+                "identity.view",
+                &format!("tip:{}", keys.number),
+                &format!("request={request_id}"),
+            )
+            .await?;
             txn.commit().await?;
         }
         let plain = keys.key.open(&content_aad(&keys.id, "identity"), &sealed)?;
@@ -752,7 +1045,8 @@ impl Store {
     }
 
     pub async fn count_tips(&self) -> Result<i64> {
-        Sql::of(&self.db).scalar(&self.db, "SELECT COUNT(*) FROM tips", vals![]).await
+        Sql::of(&self.db)
+            .scalar(&self.db, "SELECT COUNT(*) FROM tips", vals![])
+            .await
     }
 }
-

@@ -19,18 +19,19 @@ struct Db {
     _dir: tempfile::TempDir,
     /// (server URL, database name) of a PostgreSQL database made for the test, dropped by `finish`.
     pg: Option<(String, String)>,
+    key: String,
 }
 
 impl Db {
     async fn finish(self) {
         self.store.close().await;
-        if let Some((base, name)) = self.pg {
-            if let Ok(admin) = Database::connect(base.as_str()).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
-                let _ = admin.close().await;
-            }
+        if let Some((base, name)) = self.pg
+            && let Ok(admin) = Database::connect(base.as_str()).await
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+            let _ = admin.close().await;
         }
     }
 }
@@ -62,14 +63,18 @@ async fn open(url: Option<String>) -> Db {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cfg = StoreConfig::new(dir.path());
     cfg.database_url = url;
-    let store = Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm))
-        .await
-        .expect("open store");
+    let key = MasterKey::generate().to_hex();
+    let store = Store::open(&cfg, keyring(&key)).await.expect("open store");
     Db {
         store,
         _dir: dir,
         pg: None,
+        key,
     }
+}
+
+fn keyring(hex: &str) -> Keyring {
+    Keyring::new(MasterKey::from_hex(hex).expect("key"), Suite::Sm4Gcm)
 }
 
 const CAMPAIGN: &str = "campaign-2025";
@@ -857,6 +862,108 @@ async fn overdue_rows_escalate_once() {
                 .0[0]
                 .overdue
         );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_backup_keeps_every_selfcheck_and_ledger_row() {
+    for db in backends().await {
+        let store = &db.store;
+        let (office, officer, liaison_b, inspector) = seed(store).await;
+        open_window(store, &office).await;
+        store
+            .file_self_report(&officer, CAMPAIGN, &report(&[]))
+            .await
+            .unwrap();
+        store
+            .file_self_report(
+                &officer,
+                CAMPAIGN,
+                &report(&[(ProblemCategory::Conduct, "工作时间玩游戏两次")]),
+            )
+            .await
+            .unwrap();
+        let n = store::selfcheck::NewInspectionFinding {
+            badge: "A001".into(),
+            category: ProblemCategory::Conduct,
+            description: "督导检查发现工作时间玩游戏".into(),
+            found_on: today(),
+            items: vec!["工作时间玩游戏".into(), "迟到早退".into()],
+        };
+        let fid = store
+            .record_inspection_finding(&inspector, CAMPAIGN, &n)
+            .await
+            .unwrap();
+        let unit_b = store.unit_by_code("B").await.unwrap().id;
+        let valid = domain::rectification::validate_item(&item("special", "interference"), today())
+            .unwrap();
+        let (id, number) = store
+            .add_rectification_item(&liaison_b, CAMPAIGN, &unit_b, &valid, None)
+            .await
+            .unwrap();
+        store
+            .add_evidence(&liaison_b, &id, "说明.txt", "整改情况说明".as_bytes())
+            .await
+            .unwrap();
+        let rule = store::rectification::NewRule {
+            unit_id: unit_b.clone(),
+            title: "月报制度".into(),
+            summary: "每月报送整改情况".into(),
+            item_numbers: vec![number],
+        };
+        store.add_rule(&liaison_b, CAMPAIGN, &rule).await.unwrap();
+
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("backup.jsonl");
+        store.backup(&file).await.unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        let restored = Store::open(&StoreConfig::new(fresh.path()), keyring(&db.key))
+            .await
+            .unwrap();
+        restored.restore(&file).await.unwrap();
+        let mine = |t: &str| {
+            [
+                "selfcheck_windows",
+                "self_report",
+                "finding",
+                "rectification_",
+            ]
+            .iter()
+            .any(|p| t.starts_with(p))
+        };
+        let before: Vec<_> = store
+            .table_counts()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(t, _)| mine(t))
+            .collect();
+        let after: Vec<_> = restored
+            .table_counts()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(t, _)| mine(t))
+            .collect();
+        assert_eq!(before.len(), 12, "{before:?}");
+        assert!(before.iter().all(|(_, n)| *n > 0), "{before:?}");
+        assert_eq!(after, before);
+        // What the restored rows say is what the originals said.
+        let view = restored.finding_in_scope(&inspector, &fid).await.unwrap();
+        assert_eq!(view.items.len(), 2);
+        assert_eq!(
+            restored
+                .my_self_report(&officer, CAMPAIGN)
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .len(),
+            2
+        );
+        assert_eq!(restored.audit_verify().await.unwrap().first_bad, None);
+        restored.close().await;
         db.finish().await;
     }
 }

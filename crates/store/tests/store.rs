@@ -17,10 +17,17 @@ struct Db {
 }
 
 async fn pg_database() -> Option<String> {
-    let base = std::env::var("MINGJING_TEST_PG").ok().filter(|s| !s.is_empty())?;
+    let base = std::env::var("MINGJING_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let name = format!("mj_store_{}", uuid_like());
-    let admin = Database::connect(&base).await.expect("MINGJING_TEST_PG is set but the server cannot be reached");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+    let admin = Database::connect(&base)
+        .await
+        .expect("MINGJING_TEST_PG is set but the server cannot be reached");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
     admin.close().await.ok();
     let (head, _) = base.rsplit_once('/').expect("url has a database part");
     Some(format!("{head}/{name}"))
@@ -44,16 +51,39 @@ async fn open(url: Option<String>, key: Option<String>) -> Db {
     let key = key.unwrap_or_else(|| MasterKey::generate().to_hex());
     let mut cfg = StoreConfig::new(dir.path());
     cfg.database_url = url.clone();
-    let store = Store::open(&cfg, Keyring::new(MasterKey::from_hex(&key).expect("key"), Suite::Sm4Gcm)).await.expect("open store");
-    Db { store, dir, key, url }
+    let store = Store::open(
+        &cfg,
+        Keyring::new(MasterKey::from_hex(&key).expect("key"), Suite::Sm4Gcm),
+    )
+    .await
+    .expect("open store");
+    Db {
+        store,
+        dir,
+        key,
+        url,
+    }
 }
 
 async fn seed(store: &Store) {
     let units = vec![
-        NewUnit { code: "ROOT".into(), name: "江州市委政法委".into(), kind: UnitKind::Committee, parent_code: None },
-        NewUnit { code: "D1".into(), name: "城关区公安分局".into(), kind: UnitKind::Police, parent_code: Some("ROOT".into()) },
+        NewUnit {
+            code: "ROOT".into(),
+            name: "江州市委政法委".into(),
+            kind: UnitKind::Committee,
+            parent_code: None,
+        },
+        NewUnit {
+            code: "D1".into(),
+            name: "城关区公安分局".into(),
+            kind: UnitKind::Police,
+            parent_code: Some("ROOT".into()),
+        },
     ];
-    store.create_units(&AuditActor::system(), &units).await.expect("units");
+    store
+        .create_units(&AuditActor::system(), &units)
+        .await
+        .expect("units");
 }
 
 fn tip(text: &str, reporter: Option<&str>) -> NewTip {
@@ -67,7 +97,11 @@ fn tip(text: &str, reporter: Option<&str>) -> NewTip {
             reporter_name: reporter.map(str::to_string),
             reporter_contact: reporter.map(|r| format!("{r}-phone")),
         },
-        attachments: vec![store::tips::NewAttachment { name: "证据.txt".into(), kind: domain::tips::AttachmentKind::Text, bytes: "现场记录".as_bytes().to_vec() }],
+        attachments: vec![store::tips::NewAttachment {
+            name: "证据.txt".into(),
+            kind: domain::tips::AttachmentKind::Text,
+            bytes: "现场记录".as_bytes().to_vec(),
+        }],
         idempotency_key: None,
     }
 }
@@ -79,32 +113,60 @@ async fn sqlite_without_full_synchronous_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = StoreConfig::new(dir.path());
     cfg.sqlite_synchronous = "normal".into();
-    let err = Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm)).await.err().expect("must refuse");
+    let err = Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm))
+        .await
+        .err()
+        .expect("must refuse");
     assert!(err.to_string().contains("synchronous=FULL"), "{err}");
     let mut cfg = StoreConfig::new(dir.path());
     cfg.sqlite_journal_mode = "delete".into();
-    assert!(Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm)).await.is_err());
+    assert!(
+        Store::open(&cfg, Keyring::new(MasterKey::generate(), Suite::Sm4Gcm))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn migrations_run_once_and_reopen_cleanly() {
     for db in backends().await {
-        let Db { store, dir, key, url } = db;
+        let Db {
+            store,
+            dir,
+            key,
+            url,
+        } = db;
         seed(&store).await;
         store.close().await;
         let again = open_at(dir.path(), url.clone(), &key).await;
         let n = again.count_units().await.unwrap();
         assert_eq!(n, 2);
-        let sql = Statement::from_string(again.connection().get_database_backend(), "SELECT COUNT(*) AS n FROM schema_migrations");
-        let row = again.connection().query_one_raw(sql).await.unwrap().unwrap();
-        assert_eq!(row.try_get::<i64>("", "n").unwrap(), store::migrate::latest_version());
+        let sql = Statement::from_string(
+            again.connection().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM schema_migrations",
+        );
+        let row = again
+            .connection()
+            .query_one_raw(sql)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get::<i64>("", "n").unwrap(),
+            store::migrate::latest_version()
+        );
     }
 }
 
 async fn open_at(dir: &std::path::Path, url: Option<String>, key: &str) -> Store {
     let mut cfg = StoreConfig::new(dir);
     cfg.database_url = url;
-    Store::open(&cfg, Keyring::new(MasterKey::from_hex(key).unwrap(), Suite::Sm4Gcm)).await.unwrap()
+    Store::open(
+        &cfg,
+        Keyring::new(MasterKey::from_hex(key).unwrap(), Suite::Sm4Gcm),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -115,13 +177,23 @@ async fn concurrent_tips_share_commits_and_get_distinct_numbers() {
         let mut tasks = Vec::new();
         for i in 0..120 {
             let s = store.clone();
-            tasks.push(tokio::spawn(async move { s.submit_tip(tip(&format!("{TEXT}第{i}号补充：{}", "细节".repeat(i % 7)), None)).await }));
+            tasks.push(tokio::spawn(async move {
+                s.submit_tip(tip(
+                    &format!("{TEXT}第{i}号补充：{}", "细节".repeat(i % 7)),
+                    None,
+                ))
+                .await
+            }));
         }
         let mut numbers = std::collections::HashSet::new();
         let mut receipts = Vec::new();
         for t in tasks {
             let r = t.await.unwrap().expect("submit");
-            assert!(numbers.insert(r.number.clone()), "duplicate number {}", r.number);
+            assert!(
+                numbers.insert(r.number.clone()),
+                "duplicate number {}",
+                r.number
+            );
             receipts.push(r.receipt);
         }
         assert_eq!(store.count_tips().await.unwrap(), 120);
@@ -177,12 +249,21 @@ async fn backup_then_restore_into_an_empty_folder_keeps_everything() {
         seed(store).await;
         let canary = format!("CANARY{}", uuid_like());
         let r = store.submit_tip(tip(TEXT, Some(&canary))).await.unwrap();
-        store.submit_tip(tip("另一条举报：某司法所工作人员工作时间长期在外办私事，群众找不到人办事。", None)).await.unwrap();
+        store
+            .submit_tip(tip(
+                "另一条举报：某司法所工作人员工作时间长期在外办私事，群众找不到人办事。",
+                None,
+            ))
+            .await
+            .unwrap();
         let out = db.dir.path().join("backup.mjb");
         let summary = store.backup(&out).await.unwrap();
         assert_eq!(summary.files, 2);
         let raw = std::fs::read(&out).unwrap();
-        assert!(!String::from_utf8_lossy(&raw).contains(&canary), "identity must stay sealed in the backup");
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(&canary),
+            "identity must stay sealed in the backup"
+        );
         let before = store.table_counts().await.unwrap();
 
         // Restore on SQLite in a fresh folder with the same master key.
@@ -198,7 +279,12 @@ async fn backup_then_restore_into_an_empty_folder_keeps_everything() {
         }
         assert_eq!(fresh.store.audit_verify().await.unwrap().first_bad, None);
         assert_eq!(fresh.store.verify_tip_files(&r.receipt).await.unwrap(), 1);
-        let view = fresh.store.lookup_tip(&r.receipt).await.unwrap().expect("sealed data decrypts after restore");
+        let view = fresh
+            .store
+            .lookup_tip(&r.receipt)
+            .await
+            .unwrap()
+            .expect("sealed data decrypts after restore");
         assert_eq!(view.number, r.number);
         // A second restore into a non-empty store is refused, and another key cannot restore at all.
         assert!(fresh.store.restore(&out).await.is_err());
@@ -214,7 +300,10 @@ async fn tampering_with_the_audit_trail_is_named() {
     let store = &db.store;
     seed(store).await;
     for i in 0..5 {
-        store.audit_now(&AuditActor::system(), "test.event", &format!("t{i}"), "").await.unwrap();
+        store
+            .audit_now(&AuditActor::system(), "test.event", &format!("t{i}"), "")
+            .await
+            .unwrap();
     }
     assert_eq!(store.audit_verify().await.unwrap().first_bad, None);
     let exec = |sql: &str| {
@@ -222,7 +311,12 @@ async fn tampering_with_the_audit_trail_is_named() {
         async move { store.connection().execute_raw(st).await.unwrap() }
     };
     exec("UPDATE audit_log SET detail = 'changed' WHERE seq = 3").await;
-    let bad = store.audit_verify().await.unwrap().first_bad.expect("detected");
+    let bad = store
+        .audit_verify()
+        .await
+        .unwrap()
+        .first_bad
+        .expect("detected");
     assert_eq!(bad.0, 3, "{}", bad.1);
 }
 
@@ -233,10 +327,16 @@ async fn deadline_scan_writes_each_notice_once() {
         seed(store).await;
         store.submit_tip(tip(TEXT, None)).await.unwrap();
         // Push the clue's step deadline into the past.
-        let st = Statement::from_string(store.connection().get_database_backend(), "UPDATE clues SET due_date = '2020-01-01'".to_string());
+        let st = Statement::from_string(
+            store.connection().get_database_backend(),
+            "UPDATE clues SET due_date = '2020-01-01'".to_string(),
+        );
         store.connection().execute_raw(st).await.unwrap();
         let first = store.scan_clue_deadlines().await.unwrap();
-        assert_eq!(first, 1, "overdue notice to the handling unit, which is the office itself here");
+        assert_eq!(
+            first, 1,
+            "overdue notice to the handling unit, which is the office itself here"
+        );
         let second = store.scan_clue_deadlines().await.unwrap();
         assert_eq!(second, 0);
     }
@@ -248,39 +348,101 @@ async fn a_user_in_one_district_cannot_load_another_districts_clue() {
         let store = &db.store;
         seed(store).await;
         store
-            .create_units(&AuditActor::system(), &[NewUnit { code: "D2".into(), name: "高新区公安分局".into(), kind: UnitKind::Police, parent_code: Some("ROOT".into()) }])
+            .create_units(
+                &AuditActor::system(),
+                &[NewUnit {
+                    code: "D2".into(),
+                    name: "高新区公安分局".into(),
+                    kind: UnitKind::Police,
+                    parent_code: Some("ROOT".into()),
+                }],
+            )
             .await
             .unwrap();
-        for (name, unit, role, scope) in [("boss", "ROOT", Role::DisciplineInspector, DataScope::All), ("dist1", "D1", Role::DisciplineInspector, DataScope::Subtree)] {
+        for (name, unit, role, scope) in [
+            ("boss", "ROOT", Role::DisciplineInspector, DataScope::All),
+            ("dist1", "D1", Role::DisciplineInspector, DataScope::Subtree),
+        ] {
             store
-                .create_user(&AuditActor::system(), &NewUser { username: Username::parse(name).unwrap(), display_name: name.into(), role, unit_code: unit.into(), scope, password: "Password123456".into(), officer_badge: None })
+                .create_user(
+                    &AuditActor::system(),
+                    &NewUser {
+                        username: Username::parse(name).unwrap(),
+                        display_name: name.into(),
+                        role,
+                        unit_code: unit.into(),
+                        scope,
+                        password: "Password123456".into(),
+                        officer_badge: None,
+                    },
+                )
                 .await
                 .unwrap();
         }
         let boss = actor(store, "boss").await;
         let d1 = actor(store, "dist1").await;
         store.submit_tip(tip(TEXT, None)).await.unwrap();
-        let (clues, _) = store.clues(&boss, &Default::default(), 0, 10).await.unwrap();
+        let (clues, _) = store
+            .clues(&boss, &Default::default(), 0, 10)
+            .await
+            .unwrap();
         let id = clues[0].id.clone();
-        assert!(matches!(store.clue_in_scope(&d1, &id).await, Err(store::StoreError::NotFound)));
+        assert!(matches!(
+            store.clue_in_scope(&d1, &id).await,
+            Err(store::StoreError::NotFound)
+        ));
         let d2 = store.unit_by_code("D2").await.unwrap();
-        store.clue_step(&boss, &id, &store::clues::StepInput::Assign { unit_id: d2.id }, "").await.unwrap();
-        assert!(matches!(store.clue_in_scope(&d1, &id).await, Err(store::StoreError::NotFound)));
+        store
+            .clue_step(
+                &boss,
+                &id,
+                &store::clues::StepInput::Assign { unit_id: d2.id },
+                "",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.clue_in_scope(&d1, &id).await,
+            Err(store::StoreError::NotFound)
+        ));
         let d1u = store.unit_by_code("D1").await.unwrap();
-        store.clue_step(&boss, &id, &store::clues::StepInput::Assign { unit_id: d1u.id.clone() }, "").await.unwrap();
+        store
+            .clue_step(
+                &boss,
+                &id,
+                &store::clues::StepInput::Assign {
+                    unit_id: d1u.id.clone(),
+                },
+                "",
+            )
+            .await
+            .unwrap();
         assert!(store.clue_in_scope(&d1, &id).await.is_ok());
         // d1 cannot send it to a unit outside its scope.
         let root = store.unit_by_code("ROOT").await.unwrap();
-        assert!(store.clue_step(&d1, &id, &store::clues::StepInput::Assign { unit_id: root.id }, "").await.is_err());
+        assert!(
+            store
+                .clue_step(
+                    &d1,
+                    &id,
+                    &store::clues::StepInput::Assign { unit_id: root.id },
+                    ""
+                )
+                .await
+                .is_err()
+        );
     }
 }
 
 async fn actor(store: &Store, username: &str) -> store::Actor {
-    let user_id = match store.check_password(username, "Password123456").await.unwrap() {
+    let user_id = match store
+        .check_password(username, "Password123456")
+        .await
+        .unwrap()
+    {
         store::org::LoginOutcome::Ok { user_id, .. } => user_id,
         other => panic!("login failed: {other:?}"),
     };
     let token = store.create_session(&user_id, "web", true).await.unwrap();
     store.session(&token).await.unwrap().unwrap().actor
 }
-

@@ -51,11 +51,18 @@ fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     match b {
         Ok(Json(v)) => Ok(v),
         Err(e) => Err(ApiError(match &e {
-            JsonRejection::MissingJsonContentType(_) => Error::bad("请以 JSON 格式提交（Content-Type: application/json）。"),
-            JsonRejection::JsonSyntaxError(_) => Error::bad("请求体不是有效的 JSON（或含有无效的 UTF-8 字符）。"),
+            JsonRejection::MissingJsonContentType(_) => {
+                Error::bad("请以 JSON 格式提交（Content-Type: application/json）。")
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                Error::bad("请求体不是有效的 JSON（或含有无效的 UTF-8 字符）。")
+            }
             JsonRejection::JsonDataError(d) => {
                 let text = d.body_text();
-                let detail = text.split_once("target type: ").map(|x| x.1).unwrap_or(&text);
+                let detail = text
+                    .split_once("target type: ")
+                    .map(|x| x.1)
+                    .unwrap_or(&text);
                 let detail: String = detail.chars().take(200).collect();
                 Error::bad(format!("JSON 字段缺失或类型不正确（{detail}）。"))
             }
@@ -66,11 +73,18 @@ fn json_body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(v)| v).map_err(|_| ApiError(Error::bad("查询参数格式不正确（每个参数只能出现一次，且须为文字或数字）。")))
+    q.map(|Query(v)| v).map_err(|_| {
+        ApiError(Error::bad(
+            "查询参数格式不正确（每个参数只能出现一次，且须为文字或数字）。",
+        ))
+    })
 }
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 // ---------- token ----------
@@ -85,14 +99,21 @@ struct TokenRequest {
     totp: Option<String>,
 }
 
-async fn token(State(state): State<AppState>, b: Result<Json<TokenRequest>, JsonRejection>) -> Result<Response, ApiError> {
+async fn token(
+    State(state): State<AppState>,
+    b: Result<Json<TokenRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
     let b = json_body(b)?;
     let username = b.username.trim().to_lowercase();
-    if username.is_empty() || b.password.is_empty() || username.len() > 64 || b.password.len() > 256 {
+    if username.is_empty() || b.password.is_empty() || username.len() > 64 || b.password.len() > 256
+    {
         return Err(ApiError(Error::bad("请输入用户名和密码。")));
     }
     let user_id = match state.store.check_password(&username, &b.password).await? {
-        LoginOutcome::Ok { user_id, needs_totp: true } => {
+        LoginOutcome::Ok {
+            user_id,
+            needs_totp: true,
+        } => {
             let code = b.totp.as_deref().map(str::trim).unwrap_or("");
             if !code.is_empty() && !state.allow_totp_attempt(&user_id) {
                 return Err(ApiError(Error::TooMany));
@@ -104,18 +125,43 @@ async fn token(State(state): State<AppState>, b: Result<Json<TokenRequest>, Json
                 };
             if !ok {
                 if !code.is_empty() {
-                    state.store.audit_now(&store::audit::AuditActor::user(&username), "login.totp_fail", &format!("user:{username}"), "api").await?;
+                    state
+                        .store
+                        .audit_now(
+                            &store::audit::AuditActor::user(&username),
+                            "login.totp_fail",
+                            &format!("user:{username}"),
+                            "api",
+                        )
+                        .await?;
                 }
-                return Ok(refusal(StatusCode::UNAUTHORIZED, "totp_required", "该账号已启用动态口令，请在 totp 字段填写当前的6位动态口令。"));
+                return Ok(refusal(
+                    StatusCode::UNAUTHORIZED,
+                    "totp_required",
+                    "该账号已启用动态口令，请在 totp 字段填写当前的6位动态口令。",
+                ));
             }
             let token = state.store.create_session(&user_id, "api", true).await?;
             return Ok(token_response(token));
         }
-        LoginOutcome::Ok { user_id, needs_totp: false } => user_id,
-        LoginOutcome::Refused | LoginOutcome::Locked => return Ok(refusal(StatusCode::UNAUTHORIZED, "unauthorized", LOGIN_REFUSED)),
+        LoginOutcome::Ok {
+            user_id,
+            needs_totp: false,
+        } => user_id,
+        LoginOutcome::Refused | LoginOutcome::Locked => {
+            return Ok(refusal(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                LOGIN_REFUSED,
+            ));
+        }
     };
     if state.config.require_totp {
-        return Ok(refusal(StatusCode::FORBIDDEN, "totp_enrollment_required", "该账号尚未绑定动态口令，请先登录网页端在“我的账号”中完成绑定。"));
+        return Ok(refusal(
+            StatusCode::FORBIDDEN,
+            "totp_enrollment_required",
+            "该账号尚未绑定动态口令，请先登录网页端在“我的账号”中完成绑定。",
+        ));
     }
     let token = state.store.create_session(&user_id, "api", false).await?;
     Ok(token_response(token))
@@ -154,16 +200,28 @@ fn flag(v: &Option<String>, field: &'static str) -> Result<Option<String>, Error
     match present(v) {
         None | Some("false") | Some("0") => Ok(None),
         Some("true") | Some("1") => Ok(Some("1".into())),
-        Some(_) => Err(Error::Invalid(domain::DomainError::field(field, format!("{field} 只能为 true 或 false")))),
+        Some(_) => Err(Error::Invalid(domain::DomainError::field(
+            field,
+            format!("{field} 只能为 true 或 false"),
+        ))),
     }
 }
 
-fn number(v: &Option<String>, field: &'static str, label: &str, default: u64, max: u64) -> Result<u64, Error> {
+fn number(
+    v: &Option<String>,
+    field: &'static str,
+    label: &str,
+    default: u64,
+    max: u64,
+) -> Result<u64, Error> {
     match present(v) {
         None => Ok(default),
         Some(s) => match s.parse::<u64>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(Error::Invalid(domain::DomainError::field(field, format!("{label}应为1至{max}之间的整数")))),
+            _ => Err(Error::Invalid(domain::DomainError::field(
+                field,
+                format!("{label}应为1至{max}之间的整数"),
+            ))),
         },
     }
 }
@@ -191,22 +249,44 @@ fn filter_of(q: &ListQuery) -> Result<FilterQuery, Error> {
     })
 }
 
-async fn list(State(state): State<AppState>, s: ApiStaff, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Response, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
     s.require(Permission::ReadClues)?;
     let q = query(q)?;
     let filter = filter_of(&q)?.filter();
     let page = number(&q.page, "page", "页码", 1, MAX_PAGE)?;
-    let per_page = number(&q.per_page, "per_page", "每页条数", DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
-    let (items, total) = state.store.clues(&s.actor, &filter, (page - 1) * per_page, per_page).await?;
-    Ok(Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page })).into_response())
+    let per_page = number(
+        &q.per_page,
+        "per_page",
+        "每页条数",
+        DEFAULT_PER_PAGE,
+        MAX_PER_PAGE,
+    )?;
+    let (items, total) = state
+        .store
+        .clues(&s.actor, &filter, (page - 1) * per_page, per_page)
+        .await?;
+    Ok(
+        Json(json!({ "items": items, "total": total, "page": page, "per_page": per_page }))
+            .into_response(),
+    )
 }
 
-async fn export(State(state): State<AppState>, s: ApiStaff, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Response, ApiError> {
+async fn export(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
     s.require(Permission::ExportClues)?;
     let q = query(q)?;
     let filter = filter_of(&q)?.filter();
     let file = crate::clues::export_clues(&state, &s.actor, &filter).await?;
-    let bytes = tokio::fs::read(file.path()).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+    let bytes = tokio::fs::read(file.path())
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
@@ -224,11 +304,17 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 async fn detail_body(state: &AppState, s: &ApiStaff, id: &str) -> Result<Value, Error> {
     let clue = state.store.clue_in_scope(&s.actor, id).await?;
     let timeline = state.store.clue_events(&s.actor, id).await?;
-    let actions = ClueState::parse(&clue.state).map(domain::clues::allowed_actions).unwrap_or(&[]);
+    let actions = ClueState::parse(&clue.state)
+        .map(domain::clues::allowed_actions)
+        .unwrap_or(&[]);
     Ok(json!({ "clue": clue, "timeline": timeline, "actions": actions }))
 }
 
-async fn detail(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn detail(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     s.require(Permission::ReadClues)?;
     Ok(Json(detail_body(&state, &s, &id).await?).into_response())
 }
@@ -251,12 +337,20 @@ struct RegisterRequest {
     summary: String,
 }
 
-async fn register(State(state): State<AppState>, s: ApiStaff, b: Result<Json<RegisterRequest>, JsonRejection>) -> Result<Response, ApiError> {
+async fn register(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    b: Result<Json<RegisterRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
     s.require(Permission::RegisterClue)?;
     let b = json_body(b)?;
-    let source = ClueSource::parse(&b.source).map_err(|_| domain::DomainError::field("source", "请选择线索来源"))?;
-    let category = ProblemCategory::parse(&b.category).map_err(|_| domain::DomainError::field("category", "请选择问题类别"))?;
-    let opt = |v: &Option<String>, field, label, max| domain::org::clean_optional(v.as_deref(), field, label, max);
+    let source = ClueSource::parse(&b.source)
+        .map_err(|_| domain::DomainError::field("source", "请选择线索来源"))?;
+    let category = ProblemCategory::parse(&b.category)
+        .map_err(|_| domain::DomainError::field("category", "请选择问题类别"))?;
+    let opt = |v: &Option<String>, field, label, max| {
+        domain::org::clean_optional(v.as_deref(), field, label, max)
+    };
     let n = NewClue {
         source,
         category,
@@ -267,7 +361,11 @@ async fn register(State(state): State<AppState>, s: ApiStaff, b: Result<Json<Reg
         summary: b.summary,
     };
     let (id, number) = state.store.register_clue(&s.actor, &n).await?;
-    let mut res = (StatusCode::CREATED, Json(json!({ "id": id, "number": number }))).into_response();
+    let mut res = (
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "number": number })),
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/clues/{id}")) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -292,7 +390,12 @@ struct StepRequest {
     feedback: Option<String>,
 }
 
-async fn step(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>, b: Result<Json<StepRequest>, JsonRejection>) -> Result<Response, ApiError> {
+async fn step(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    Path(id): Path<String>,
+    b: Result<Json<StepRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
     s.require(Permission::ReadClues)?;
     let b = json_body(b)?;
     s.require(step_permission(&b.action))?;
@@ -309,7 +412,10 @@ async fn step(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>
         feedback: b.feedback.unwrap_or_default(),
     };
     let input = step_input(&form)?;
-    state.store.clue_step(&s.actor, &id, &input, &form.note).await?;
+    state
+        .store
+        .clue_step(&s.actor, &id, &input, &form.note)
+        .await?;
     Ok(Json(detail_body(&state, &s, &id).await?).into_response())
 }
 
@@ -321,16 +427,30 @@ struct SuperviseRequest {
     note: Option<String>,
 }
 
-async fn supervise(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>, b: Result<Json<SuperviseRequest>, JsonRejection>) -> Result<Response, ApiError> {
+async fn supervise(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    Path(id): Path<String>,
+    b: Result<Json<SuperviseRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
     s.require(Permission::SuperviseClue)?;
     let b = json_body(b)?;
     state.store.clue_in_scope(&s.actor, &id).await?;
-    let on = b.on.ok_or_else(|| domain::DomainError::field("on", "请用 on 指明列为督办（true）或解除督办（false）"))?;
-    state.store.supervise_clue(&s.actor, &id, on, b.note.as_deref().unwrap_or("")).await?;
+    let on = b.on.ok_or_else(|| {
+        domain::DomainError::field("on", "请用 on 指明列为督办（true）或解除督办（false）")
+    })?;
+    state
+        .store
+        .supervise_clue(&s.actor, &id, on, b.note.as_deref().unwrap_or(""))
+        .await?;
     Ok(Json(detail_body(&state, &s, &id).await?).into_response())
 }
 
-async fn tip(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn tip(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     s.require(Permission::ReadTipContent)?;
     Ok(Json(state.store.tip_content(&s.actor, &id).await?).into_response())
 }
@@ -340,7 +460,10 @@ async fn tip(State(state): State<AppState>, s: ApiStaff, Path(id): Path<String>)
 async fn openapi() -> Response {
     let mut res = Json(openapi_document()).into_response();
     // Describes no data, so it may be cached, unlike everything else.
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     res
 }
 
@@ -376,7 +499,9 @@ fn errors(statuses: &[u16]) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     for s in statuses {
         let d = match s {
-            400 => "输入不正确：JSON 格式、字段类型或取值不符合要求（code 为 bad_request 或 invalid，invalid 时 field 指明字段）",
+            400 => {
+                "输入不正确：JSON 格式、字段类型或取值不符合要求（code 为 bad_request 或 invalid，invalid 时 field 指明字段）"
+            }
             401 => "未登录、令牌无效或已过期（code: unauthorized）",
             403 => "角色无此权限（code: forbidden）",
             404 => "记录不存在或不在本人数据范围内（code: not_found）",
@@ -450,7 +575,10 @@ fn text(min: usize, max: usize, description: &str) -> Value {
     let pattern = match min {
         0 => format!("^[^{FORBIDDEN}]*$"),
         1 => format!("^\\s*[^\\s{FORBIDDEN}](?:[^{FORBIDDEN}]*[^\\s{FORBIDDEN}])?\\s*$"),
-        n => format!("^\\s*[^\\s{FORBIDDEN}][^{FORBIDDEN}]{{{},}}[^\\s{FORBIDDEN}]\\s*$", n - 2),
+        n => format!(
+            "^\\s*[^\\s{FORBIDDEN}][^{FORBIDDEN}]{{{},}}[^\\s{FORBIDDEN}]\\s*$",
+            n - 2
+        ),
     };
     json!({ "type": "string", "minLength": min, "maxLength": max, "pattern": pattern, "description": description })
 }
@@ -468,13 +596,38 @@ const RECEIPT_PATTERN: &str = r"^\s*[ \-\u3000]*(?:[0-9][ \-\u3000]*){20}\s*$";
 fn tip_fields() -> serde_json::Map<String, Value> {
     use domain::tips::{CONTACT_MAX, NAME_MAX, TIP_DESCRIPTION_MAX, TIP_DESCRIPTION_MIN, UNIT_MAX};
     let mut m = serde_json::Map::new();
-    m.insert("accused_name".into(), optional_text(NAME_MAX, "被反映人姓名，可不填"));
-    m.insert("accused_unit".into(), optional_text(UNIT_MAX, "被反映人单位，可不填"));
-    m.insert("accused_position".into(), optional_text(UNIT_MAX, "被反映人职务，可不填"));
-    m.insert("category".into(), json!({ "type": "string", "enum": ids(ProblemCategory::all(), ProblemCategory::as_str) }));
-    m.insert("description".into(), text(TIP_DESCRIPTION_MIN, TIP_DESCRIPTION_MAX, "举报内容（去掉首尾空白后按字符计）"));
-    m.insert("reporter_name".into(), optional_text(NAME_MAX, "举报人姓名（实名举报时填写，加密封存）"));
-    m.insert("reporter_contact".into(), optional_text(CONTACT_MAX, "举报人联系方式（加密封存）"));
+    m.insert(
+        "accused_name".into(),
+        optional_text(NAME_MAX, "被反映人姓名，可不填"),
+    );
+    m.insert(
+        "accused_unit".into(),
+        optional_text(UNIT_MAX, "被反映人单位，可不填"),
+    );
+    m.insert(
+        "accused_position".into(),
+        optional_text(UNIT_MAX, "被反映人职务，可不填"),
+    );
+    m.insert(
+        "category".into(),
+        json!({ "type": "string", "enum": ids(ProblemCategory::all(), ProblemCategory::as_str) }),
+    );
+    m.insert(
+        "description".into(),
+        text(
+            TIP_DESCRIPTION_MIN,
+            TIP_DESCRIPTION_MAX,
+            "举报内容（去掉首尾空白后按字符计）",
+        ),
+    );
+    m.insert(
+        "reporter_name".into(),
+        optional_text(NAME_MAX, "举报人姓名（实名举报时填写，加密封存）"),
+    );
+    m.insert(
+        "reporter_contact".into(),
+        optional_text(CONTACT_MAX, "举报人联系方式（加密封存）"),
+    );
     m
 }
 
@@ -519,7 +672,8 @@ pub fn openapi_document() -> Value {
             "overdue": { "type": "boolean" }
         }
     });
-    let step_names: Vec<&str> = ["assign", "dispose", "verify", "conclude", "handle", "close"].to_vec();
+    let step_names: Vec<&str> =
+        ["assign", "dispose", "verify", "conclude", "handle", "close"].to_vec();
     let tip_json = json!({ "type": "object", "required": ["category", "description"], "properties": Value::Object(tip_fields()) });
     let mut multipart_fields = tip_fields();
     multipart_fields.insert(
@@ -653,19 +807,22 @@ pub fn openapi_document() -> Value {
             "field": { "type": "string", "description": "出错的字段（code 为 invalid 时可能有）" }
         }
     }));
-    schemas.insert("ValidationErrors".into(), json!({
-        "type": "object",
-        "required": ["code", "message", "errors"],
-        "additionalProperties": false,
-        "properties": {
-            "code": { "const": "invalid" },
-            "message": { "type": "string", "description": "第一个问题" },
-            "errors": { "type": "array", "items": {
-                "type": "object", "required": ["field", "message"],
-                "properties": { "field": { "type": "string" }, "message": { "type": "string" } }
-            } }
-        }
-    }));
+    schemas.insert(
+        "ValidationErrors".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "message", "errors"],
+            "additionalProperties": false,
+            "properties": {
+                "code": { "const": "invalid" },
+                "message": { "type": "string", "description": "第一个问题" },
+                "errors": { "type": "array", "items": {
+                    "type": "object", "required": ["field", "message"],
+                    "properties": { "field": { "type": "string" }, "message": { "type": "string" } }
+                } }
+            }
+        }),
+    );
     schemas.insert("TipInput".into(), tip_json);
     schemas.insert("TipMultipart".into(), tip_multipart);
     schemas.insert("Receipt".into(), json!({
@@ -680,27 +837,36 @@ pub fn openapi_document() -> Value {
         "type": "object", "required": ["receipt"],
         "properties": { "receipt": { "type": "string", "pattern": RECEIPT_PATTERN, "description": "20位查询码，数字之间可有空格或连字符" } }
     }));
-    schemas.insert("MessageRequest".into(), json!({
-        "type": "object", "required": ["receipt", "body"],
-        "properties": {
-            "receipt": { "type": "string", "pattern": RECEIPT_PATTERN },
-            "body": text(1, domain::tips::MESSAGE_MAX, "留言内容")
-        }
-    }));
-    schemas.insert("Ok".into(), json!({ "type": "object", "required": ["ok"], "properties": { "ok": { "const": true } } }));
+    schemas.insert(
+        "MessageRequest".into(),
+        json!({
+            "type": "object", "required": ["receipt", "body"],
+            "properties": {
+                "receipt": { "type": "string", "pattern": RECEIPT_PATTERN },
+                "body": text(1, domain::tips::MESSAGE_MAX, "留言内容")
+            }
+        }),
+    );
+    schemas.insert(
+        "Ok".into(),
+        json!({ "type": "object", "required": ["ok"], "properties": { "ok": { "const": true } } }),
+    );
     schemas.insert("PublicMessage".into(), public_message);
-    schemas.insert("PublicView".into(), json!({
-        "type": "object",
-        "required": ["number", "status", "category", "submitted_at", "messages", "feedback"],
-        "properties": {
-            "number": { "type": "string" },
-            "status": { "type": "string", "enum": ["已受理", "办理中", "已办结"] },
-            "category": { "type": "string", "description": "问题类别的中文名称" },
-            "submitted_at": { "type": "integer" },
-            "messages": { "type": "array", "items": schema("PublicMessage") },
-            "feedback": { "type": ["string", "null"], "description": "办理结果反馈（办结后）" }
-        }
-    }));
+    schemas.insert(
+        "PublicView".into(),
+        json!({
+            "type": "object",
+            "required": ["number", "status", "category", "submitted_at", "messages", "feedback"],
+            "properties": {
+                "number": { "type": "string" },
+                "status": { "type": "string", "enum": ["已受理", "办理中", "已办结"] },
+                "category": { "type": "string", "description": "问题类别的中文名称" },
+                "submitted_at": { "type": "integer" },
+                "messages": { "type": "array", "items": schema("PublicMessage") },
+                "feedback": { "type": ["string", "null"], "description": "办理结果反馈（办结后）" }
+            }
+        }),
+    );
     schemas.insert("TokenRequest".into(), json!({
         "type": "object", "required": ["username", "password"],
         "properties": {
@@ -709,14 +875,17 @@ pub fn openapi_document() -> Value {
             "totp": { "type": ["string", "null"], "description": "6位动态口令（账号已启用时必填）" }
         }
     }));
-    schemas.insert("TokenResponse".into(), json!({
-        "type": "object", "required": ["token", "token_type", "idle_timeout_seconds"],
-        "properties": {
-            "token": { "type": "string" },
-            "token_type": { "const": "Bearer" },
-            "idle_timeout_seconds": { "type": "integer" }
-        }
-    }));
+    schemas.insert(
+        "TokenResponse".into(),
+        json!({
+            "type": "object", "required": ["token", "token_type", "idle_timeout_seconds"],
+            "properties": {
+                "token": { "type": "string" },
+                "token_type": { "const": "Bearer" },
+                "idle_timeout_seconds": { "type": "integer" }
+            }
+        }),
+    );
     schemas.insert("Clue".into(), clue);
     schemas.insert("ClueEvent".into(), json!({
         "type": "object",
@@ -738,15 +907,18 @@ pub fn openapi_document() -> Value {
             "actions": { "type": "array", "items": { "type": "string", "enum": step_names }, "description": "当前状态下合法的办理步骤" }
         }
     }));
-    schemas.insert("ClueList".into(), json!({
-        "type": "object", "required": ["items", "total", "page", "per_page"],
-        "properties": {
-            "items": { "type": "array", "items": schema("Clue") },
-            "total": { "type": "integer" },
-            "page": { "type": "integer" },
-            "per_page": { "type": "integer" }
-        }
-    }));
+    schemas.insert(
+        "ClueList".into(),
+        json!({
+            "type": "object", "required": ["items", "total", "page", "per_page"],
+            "properties": {
+                "items": { "type": "array", "items": schema("Clue") },
+                "total": { "type": "integer" },
+                "page": { "type": "integer" },
+                "per_page": { "type": "integer" }
+            }
+        }),
+    );
     schemas.insert("NewClue".into(), json!({
         "type": "object", "required": ["source", "category", "summary"],
         "properties": {
@@ -759,16 +931,19 @@ pub fn openapi_document() -> Value {
             "summary": text(5, 5000, "线索摘要")
         }
     }));
-    schemas.insert("Created".into(), json!({
-        "type": "object", "required": ["id", "number"],
-        "properties": { "id": { "type": "string" }, "number": { "type": "string" } }
-    }));
+    schemas.insert(
+        "Created".into(),
+        json!({
+            "type": "object", "required": ["id", "number"],
+            "properties": { "id": { "type": "string" }, "number": { "type": "string" } }
+        }),
+    );
     // Which fields each action needs, as `clues::step_input` and `Store::clue_step` check them.
-    let needs = |action: &str, field: &str, s: Value| {
-        json!({ "if": { "properties": { "action": { "const": action } } }, "then": { "required": [field], "properties": { field: s } } })
-    };
-    let methods = json!({ "type": "string", "enum": ids(DisposalMethod::all(), DisposalMethod::as_str) });
-    let conclusions = json!({ "type": "string", "enum": ids(Conclusion::all(), Conclusion::as_str) });
+    let needs = |action: &str, field: &str, s: Value| json!({ "if": { "properties": { "action": { "const": action } } }, "then": { "required": [field], "properties": { field: s } } });
+    let methods =
+        json!({ "type": "string", "enum": ids(DisposalMethod::all(), DisposalMethod::as_str) });
+    let conclusions =
+        json!({ "type": "string", "enum": ids(Conclusion::all(), Conclusion::as_str) });
     let outcomes = json!({ "type": "string", "enum": ids(Outcome::all(), Outcome::as_str) });
     schemas.insert("StepRequest".into(), json!({
         "type": "object", "required": ["action"],
@@ -789,15 +964,18 @@ pub fn openapi_document() -> Value {
             needs("handle", "outcome", outcomes)
         ]
     }));
-    schemas.insert("SuperviseRequest".into(), json!({
-        "type": "object", "required": ["on"],
-        "properties": {
-            "on": { "type": "boolean" },
-            "note": optional_text(1000, "督办要求（列为督办时必填）")
-        },
-        "if": { "properties": { "on": { "const": true } } },
-        "then": { "required": ["note"], "properties": { "note": text(1, 1000, "督办要求") } }
-    }));
+    schemas.insert(
+        "SuperviseRequest".into(),
+        json!({
+            "type": "object", "required": ["on"],
+            "properties": {
+                "on": { "type": "boolean" },
+                "note": optional_text(1000, "督办要求（列为督办时必填）")
+            },
+            "if": { "properties": { "on": { "const": true } } },
+            "then": { "required": ["note"], "properties": { "note": text(1, 1000, "督办要求") } }
+        }),
+    );
     schemas.insert("TipContent".into(), json!({
         "type": "object",
         "required": ["id", "number", "description", "has_identity", "attachments", "messages"],
@@ -860,7 +1038,10 @@ mod tests {
 
     #[test]
     fn flags_and_numbers() {
-        assert_eq!(flag(&Some("true".into()), "overdue").unwrap(), Some("1".into()));
+        assert_eq!(
+            flag(&Some("true".into()), "overdue").unwrap(),
+            Some("1".into())
+        );
         assert_eq!(flag(&Some("false".into()), "overdue").unwrap(), None);
         assert!(flag(&Some("yes".into()), "overdue").is_err());
         assert_eq!(number(&None, "per_page", "每页条数", 20, 100).unwrap(), 20);

@@ -16,7 +16,9 @@ use crate::error::Error;
 use crate::view::{Nav, fmt_time, page};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit", get(list)).route("/audit/verify", post(verify))
+    Router::new()
+        .route("/audit", get(list))
+        .route("/audit/verify", post(verify))
 }
 
 const PER_PAGE: u64 = 100;
@@ -70,7 +72,10 @@ pub fn actor_label(actor: &str) -> String {
     match actor {
         "public" => "群众（匿名）".into(),
         "system" => "系统".into(),
-        a => a.strip_prefix("user:").map(|u| format!("用户 {u}")).unwrap_or_else(|| a.to_string()),
+        a => a
+            .strip_prefix("user:")
+            .map(|u| format!("用户 {u}"))
+            .unwrap_or_else(|| a.to_string()),
     }
 }
 
@@ -79,11 +84,17 @@ pub fn verify_reason(seq: i64, reason: &str) -> String {
     if reason.contains("is missing") {
         format!("第{seq}条记录缺失（其后的记录仍在），记录被删除或编号被改动")
     } else if reason.contains("does not follow") {
-        format!("第{seq}条记录与第{}条不衔接，记录被插入、删除或调换了顺序", seq - 1)
+        format!(
+            "第{seq}条记录与第{}条不衔接，记录被插入、删除或调换了顺序",
+            seq - 1
+        )
     } else if reason.contains("was altered") {
         format!("第{seq}条记录的内容被修改（校验码与内容不符）")
     } else if reason.contains("removed from the end") {
-        format!("链末尾的记录被删除（链止于第{}条，而链头记载的更多）", seq - 1)
+        format!(
+            "链末尾的记录被删除（链止于第{}条，而链头记载的更多）",
+            seq - 1
+        )
     } else {
         format!("第{seq}条记录校验不通过：{reason}")
     }
@@ -100,7 +111,14 @@ struct Row {
 
 impl From<AuditRow> for Row {
     fn from(r: AuditRow) -> Self {
-        Row { seq: r.seq, at: fmt_time(r.at), actor: actor_label(&r.actor), action: action_label(&r.action).to_string(), target: r.target, detail: r.detail }
+        Row {
+            seq: r.seq,
+            at: fmt_time(r.at),
+            actor: actor_label(&r.actor),
+            action: action_label(&r.action).to_string(),
+            target: r.target,
+            detail: r.detail,
+        }
     }
 }
 
@@ -120,17 +138,40 @@ struct ListQuery {
     before: Option<String>,
 }
 
-async fn render(state: &AppState, s: &Staff, before: Option<i64>, verified: Option<(bool, String)>) -> Result<Response, Error> {
+async fn render(
+    state: &AppState,
+    s: &Staff,
+    before: Option<i64>,
+    verified: Option<(bool, String)>,
+) -> Result<Response, Error> {
     let rows = state.store.audit_recent(PER_PAGE, before).await?;
     // A full page may have older rows behind it; the link pages back from the oldest one shown.
-    let earlier = if rows.len() as u64 == PER_PAGE { rows.last().map(|r| r.seq) } else { None };
-    Ok(page(&ListPage { nav: s.nav("/audit"), rows: rows.into_iter().map(Row::from).collect(), earlier, paged: before.is_some(), verified }))
+    let earlier = if rows.len() as u64 == PER_PAGE {
+        rows.last().map(|r| r.seq)
+    } else {
+        None
+    };
+    Ok(page(&ListPage {
+        nav: s.nav("/audit"),
+        rows: rows.into_iter().map(Row::from).collect(),
+        earlier,
+        paged: before.is_some(),
+        verified,
+    }))
 }
 
-async fn list(State(state): State<AppState>, s: Staff, Query(q): Query<ListQuery>) -> Result<Response, Error> {
+async fn list(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadAudit)?;
     // An unreadable `before` is ignored rather than refused: it only ever comes from our own link.
-    let before = q.before.as_deref().and_then(|b| b.trim().parse::<i64>().ok()).filter(|b| *b > 0);
+    let before = q
+        .before
+        .as_deref()
+        .and_then(|b| b.trim().parse::<i64>().ok())
+        .filter(|b| *b > 0);
     render(&state, &s, before, None).await
 }
 
@@ -140,16 +181,34 @@ struct VerifyForm {
     csrf: String,
 }
 
-async fn verify(State(state): State<AppState>, s: Staff, Form(f): Form<VerifyForm>) -> Result<Response, Error> {
+async fn verify(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<VerifyForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadAudit)?;
     s.check_csrf(&f.csrf)?;
     let VerifyReport { rows, first_bad } = state.store.audit_verify().await?;
     let (ok, message, detail) = match first_bad {
-        None => (true, format!("审计链完整，共{rows}条"), format!("intact rows={rows}")),
-        Some((seq, why)) => (false, format!("审计链校验未通过：{}。此前的{rows}条记录完好。", verify_reason(seq, &why)), format!("broken at={seq}")),
+        None => (
+            true,
+            format!("审计链完整，共{rows}条"),
+            format!("intact rows={rows}"),
+        ),
+        Some((seq, why)) => (
+            false,
+            format!(
+                "审计链校验未通过：{}。此前的{rows}条记录完好。",
+                verify_reason(seq, &why)
+            ),
+            format!("broken at={seq}"),
+        ),
     };
     // The check itself is recorded, after it ran, so it never counts itself.
-    state.store.audit_now(&s.actor.audit(), "audit.verify", "audit", &detail).await?;
+    state
+        .store
+        .audit_now(&s.actor.audit(), "audit.verify", "audit", &detail)
+        .await?;
     render(&state, &s, None, Some((ok, message))).await
 }
 
@@ -168,8 +227,13 @@ mod tests {
 
     #[test]
     fn verify_reasons_are_translated() {
-        assert!(verify_reason(7, "row 7 was altered (its MAC does not match its content)").contains("第7条记录的内容被修改"));
-        assert!(verify_reason(3, "row 3 is missing (next row found is 5)").contains("第3条记录缺失"));
+        assert!(
+            verify_reason(7, "row 7 was altered (its MAC does not match its content)")
+                .contains("第7条记录的内容被修改")
+        );
+        assert!(
+            verify_reason(3, "row 3 is missing (next row found is 5)").contains("第3条记录缺失")
+        );
         assert!(verify_reason(4, "row 4 does not follow row 3").contains("与第3条不衔接"));
         assert!(verify_reason(10, "the chain ends at row 9 but the head records row 12: rows were removed from the end").contains("止于第9条"));
         assert!(verify_reason(2, "odd").contains("odd"));

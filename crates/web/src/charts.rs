@@ -3,10 +3,17 @@
 
 use std::fmt::Write;
 
-const PALETTE: &[&str] = &["#b3262d", "#d9822b", "#3a7ca5", "#2f9e6e", "#7b5ea7", "#c0a43a", "#5f6b7a", "#d35d8a", "#4aa3a1", "#8c6d46", "#94a3b8"];
+const PALETTE: &[&str] = &[
+    "#b3262d", "#d9822b", "#3a7ca5", "#2f9e6e", "#7b5ea7", "#c0a43a", "#5f6b7a", "#d35d8a",
+    "#4aa3a1", "#8c6d46", "#94a3b8",
+];
 
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Horizontal bars, one per (label, value), largest first as given.
@@ -17,7 +24,12 @@ pub fn bars(title: &str, data: &[(String, i64)]) -> String {
     let h = 34 + row * data.len().max(1);
     let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1);
     let mut s = String::new();
-    let _ = write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#, t = escape(title), w = label_w + bar_w + 60);
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#,
+        t = escape(title),
+        w = label_w + bar_w + 60
+    );
     for (i, (label, v)) in data.iter().enumerate() {
         let y = 30 + i * row;
         let len = (*v as f64 / max as f64 * bar_w as f64).round() as i64;
@@ -43,9 +55,17 @@ pub fn columns(title: &str, data: &[(String, i64)]) -> String {
     let w = 40 + col * data.len().max(1);
     let max = data.iter().map(|d| d.1).max().unwrap_or(0).max(1);
     let mut s = String::new();
-    let _ = write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#, t = escape(title), h = plot_h + 70);
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#,
+        t = escape(title),
+        h = plot_h + 70
+    );
     let base = 30 + plot_h;
-    let _ = write!(s, r##"<line x1="30" y1="{base}" x2="{w}" y2="{base}" stroke="#94a3b8"/>"##);
+    let _ = write!(
+        s,
+        r##"<line x1="30" y1="{base}" x2="{w}" y2="{base}" stroke="#94a3b8"/>"##
+    );
     for (i, (label, v)) in data.iter().enumerate() {
         let x = 36 + i * col;
         let hgt = (*v as f64 / max as f64 * plot_h as f64).round() as usize;
@@ -71,10 +91,18 @@ pub fn donut(title: &str, data: &[(String, i64)]) -> String {
     let circ = 2.0 * std::f64::consts::PI * r;
     let mut s = String::new();
     let h = (40 + 22 * data.len()).max(210);
-    let _ = write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 420 {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#, t = escape(title));
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{t}" viewBox="0 0 420 {h}" width="100%"><title>{t}</title><text x="0" y="18" class="ct">{t}</text>"#,
+        t = escape(title)
+    );
     let mut offset = 0.0;
     for (i, (label, v)) in data.iter().enumerate() {
-        let frac = if total > 0 { *v as f64 / total as f64 } else { 0.0 };
+        let frac = if total > 0 {
+            *v as f64 / total as f64
+        } else {
+            0.0
+        };
         let len = frac * circ;
         let c = PALETTE[i % PALETTE.len()];
         let _ = write!(
@@ -88,7 +116,11 @@ pub fn donut(title: &str, data: &[(String, i64)]) -> String {
         );
         offset += len;
     }
-    let _ = write!(s, r#"<text x="{cx}" y="{ty}" text-anchor="middle" class="ctotal">{total}</text></svg>"#, ty = cy + 6.0);
+    let _ = write!(
+        s,
+        r#"<text x="{cx}" y="{ty}" text-anchor="middle" class="ctotal">{total}</text></svg>"#,
+        ty = cy + 6.0
+    );
     s
 }
 

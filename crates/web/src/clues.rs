@@ -15,10 +15,10 @@ use serde::Deserialize;
 use store::clues::{Clue, ClueEvent, ClueFilter, NewClue, StepInput};
 use store::tips::{TipContent, UnsealRequest};
 
+use crate::AppState;
 use crate::auth::Staff;
 use crate::error::Error;
 use crate::view::{Nav, Pager, fmt_time, page, q};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +36,9 @@ pub fn state_label(code: &str) -> &'static str {
     ClueState::parse(code).map(|s| s.label()).unwrap_or("未知")
 }
 pub fn category_label(code: &str) -> &'static str {
-    ProblemCategory::parse(code).map(|s| s.label()).unwrap_or("其他")
+    ProblemCategory::parse(code)
+        .map(|s| s.label())
+        .unwrap_or("其他")
 }
 pub fn source_label(code: &str) -> &'static str {
     ClueSource::parse(code).map(|s| s.label()).unwrap_or("其他")
@@ -60,7 +62,12 @@ pub struct FilterQuery {
 
 impl FilterQuery {
     pub fn filter(&self) -> ClueFilter {
-        let nz = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let nz = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         ClueFilter {
             unit_id: nz(&self.unit),
             category: nz(&self.category).and_then(|c| ProblemCategory::parse(&c).ok()),
@@ -74,7 +81,15 @@ impl FilterQuery {
 
     fn base(&self) -> String {
         let mut s = String::new();
-        for (k, v) in [("unit", &self.unit), ("category", &self.category), ("source", &self.source), ("state", &self.state), ("overdue", &self.overdue), ("supervised", &self.supervised), ("q", &self.q)] {
+        for (k, v) in [
+            ("unit", &self.unit),
+            ("category", &self.category),
+            ("source", &self.source),
+            ("state", &self.state),
+            ("overdue", &self.overdue),
+            ("supervised", &self.supervised),
+            ("q", &self.q),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 s.push_str(&format!("{k}={}&", q(v)));
             }
@@ -89,8 +104,17 @@ struct Opt {
     selected: bool,
 }
 
-fn opts<'a>(items: impl Iterator<Item = (&'a str, &'a str)>, selected: &Option<String>) -> Vec<Opt> {
-    items.map(|(v, l)| Opt { value: v.to_string(), label: l.to_string(), selected: selected.as_deref() == Some(v) }).collect()
+fn opts<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    selected: &Option<String>,
+) -> Vec<Opt> {
+    items
+        .map(|(v, l)| Opt {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: selected.as_deref() == Some(v),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -114,22 +138,43 @@ impl ListPage {
     }
 }
 
-async fn list(State(state): State<AppState>, s: Staff, Query(f): Query<FilterQuery>) -> Result<Response, Error> {
+async fn list(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(f): Query<FilterQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadClues)?;
     let filter = f.filter();
     let per_page = 20;
     let page_no = f.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (clues, total) = state.store.clues(&s.actor, &filter, (page_no - 1) * per_page, per_page).await?;
+    let (clues, total) = state
+        .store
+        .clues(&s.actor, &filter, (page_no - 1) * per_page, per_page)
+        .await?;
     let units = state.store.units_in_scope(&s.actor).await?;
-    let unit_opts = units.iter().map(|u| (u.id.as_str(), u.name.as_str())).collect::<Vec<_>>();
+    let unit_opts = units
+        .iter()
+        .map(|u| (u.id.as_str(), u.name.as_str()))
+        .collect::<Vec<_>>();
     let base = f.base();
     Ok(page(&ListPage {
         nav: s.nav("/clues"),
         pager: Pager::new(Some(page_no), per_page, total, base.clone()),
         units: opts(unit_opts.into_iter(), &f.unit),
-        categories: opts(ProblemCategory::all().iter().map(|c| (c.as_str(), c.label())), &f.category),
-        sources: opts(ClueSource::all().iter().map(|c| (c.as_str(), c.label())), &f.source),
-        states: opts(ClueState::all().iter().map(|c| (c.as_str(), c.label())), &f.state),
+        categories: opts(
+            ProblemCategory::all()
+                .iter()
+                .map(|c| (c.as_str(), c.label())),
+            &f.category,
+        ),
+        sources: opts(
+            ClueSource::all().iter().map(|c| (c.as_str(), c.label())),
+            &f.source,
+        ),
+        states: opts(
+            ClueState::all().iter().map(|c| (c.as_str(), c.label())),
+            &f.state,
+        ),
         export_link: format!("/clues/export?{base}"),
         can_register: s.actor.role.can(Permission::RegisterClue),
         clues,
@@ -138,26 +183,60 @@ async fn list(State(state): State<AppState>, s: Staff, Query(f): Query<FilterQue
 }
 
 /// Streams every matching clue into an .xlsx built in constant memory on a blocking thread.
-async fn export(State(state): State<AppState>, s: Staff, Query(f): Query<FilterQuery>) -> Result<Response, Error> {
+async fn export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(f): Query<FilterQuery>,
+) -> Result<Response, Error> {
     s.require(Permission::ExportClues)?;
     let filter = f.filter();
     let path = export_clues(&state, &s.actor, &filter).await?;
-    let bytes = tokio::fs::read(path.path()).await.map_err(|e| Error::Unavailable(e.to_string()))?;
+    let bytes = tokio::fs::read(path.path())
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     let name = format!("clues-{}.xlsx", store::clues::today().format("%Y%m%d"));
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
 }
 
-pub const EXPORT_HEADERS: &[&str] = &["线索编号", "来源", "问题类别", "状态", "承办单位", "被反映人", "被反映人单位", "职务", "处置方式", "核查结论", "处理结果", "是否督办", "当前环节时限", "是否超期", "登记时间"];
+pub const EXPORT_HEADERS: &[&str] = &[
+    "线索编号",
+    "来源",
+    "问题类别",
+    "状态",
+    "承办单位",
+    "被反映人",
+    "被反映人单位",
+    "职务",
+    "处置方式",
+    "核查结论",
+    "处理结果",
+    "是否督办",
+    "当前环节时限",
+    "是否超期",
+    "登记时间",
+];
 
 /// Writes the export to a temporary file and audits it. The file is deleted when the handle drops.
-pub async fn export_clues(state: &AppState, actor: &store::Actor, filter: &ClueFilter) -> Result<tempfile::NamedTempFile, Error> {
-    let tmp = tempfile::Builder::new().suffix(".xlsx").tempfile().map_err(|e| Error::Unavailable(e.to_string()))?;
+pub async fn export_clues(
+    state: &AppState,
+    actor: &store::Actor,
+    filter: &ClueFilter,
+) -> Result<tempfile::NamedTempFile, Error> {
+    let tmp = tempfile::Builder::new()
+        .suffix(".xlsx")
+        .tempfile()
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
     let path = tmp.path().to_path_buf();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<reports::Cell>>(4096);
     let writer = tokio::task::spawn_blocking(move || {
@@ -182,8 +261,18 @@ pub async fn export_clues(state: &AppState, actor: &store::Actor, filter: &ClueF
                 Text(c.accused_name.unwrap_or_default()),
                 Text(c.accused_unit.unwrap_or_default()),
                 Text(c.accused_position.unwrap_or_default()),
-                Text(opt_label(&c.disposal, |d| DisposalMethod::parse(d).ok().map(|x| x.label())).into()),
-                Text(opt_label(&c.conclusion, |d| Conclusion::parse(d).ok().map(|x| x.label())).into()),
+                Text(
+                    opt_label(&c.disposal, |d| {
+                        DisposalMethod::parse(d).ok().map(|x| x.label())
+                    })
+                    .into(),
+                ),
+                Text(
+                    opt_label(&c.conclusion, |d| {
+                        Conclusion::parse(d).ok().map(|x| x.label())
+                    })
+                    .into(),
+                ),
                 Text(opt_label(&c.outcome, |d| Outcome::parse(d).ok().map(|x| x.label())).into()),
                 Text(if c.supervised { "是" } else { "否" }.into()),
                 Text(c.due_date.unwrap_or_default()),
@@ -196,8 +285,18 @@ pub async fn export_clues(state: &AppState, actor: &store::Actor, filter: &ClueF
         }
     }
     drop(tx);
-    writer.await.map_err(|e| Error::Unavailable(e.to_string()))??;
-    state.store.audit_now(&actor.audit(), "clue.export", "clues", &format!("{count} rows")).await?;
+    writer
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))??;
+    state
+        .store
+        .audit_now(
+            &actor.audit(),
+            "clue.export",
+            "clues",
+            &format!("{count} rows"),
+        )
+        .await?;
     Ok(tmp)
 }
 
@@ -238,8 +337,19 @@ fn new_page_for(s: &Staff, form: NewForm, error: Option<(String, String)>) -> Re
     let sel_c = Some(form.category.clone());
     page(&NewPage {
         nav: s.nav("/clues/new"),
-        categories: opts(ProblemCategory::all().iter().map(|c| (c.as_str(), c.label())), &sel_c),
-        sources: opts(ClueSource::all().iter().filter(|c| **c != ClueSource::PublicTip).map(|c| (c.as_str(), c.label())), &sel_s),
+        categories: opts(
+            ProblemCategory::all()
+                .iter()
+                .map(|c| (c.as_str(), c.label())),
+            &sel_c,
+        ),
+        sources: opts(
+            ClueSource::all()
+                .iter()
+                .filter(|c| **c != ClueSource::PublicTip)
+                .map(|c| (c.as_str(), c.label())),
+            &sel_s,
+        ),
         form,
         error,
     })
@@ -250,7 +360,11 @@ async fn new_page(s: Staff) -> Result<Response, Error> {
     Ok(new_page_for(&s, NewForm::default(), None))
 }
 
-async fn register(State(state): State<AppState>, s: Staff, Form(f): Form<NewForm>) -> Result<Response, Error> {
+async fn register(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<NewForm>,
+) -> Result<Response, Error> {
     s.require(Permission::RegisterClue)?;
     s.check_csrf(&f.csrf)?;
     let fail = |field: &str, msg: String| {
@@ -258,15 +372,33 @@ async fn register(State(state): State<AppState>, s: Staff, Form(f): Form<NewForm
         *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
         Ok(r)
     };
-    let Ok(source) = ClueSource::parse(&f.source) else { return fail("source", "请选择线索来源".into()) };
-    let Ok(category) = ProblemCategory::parse(&f.category) else { return fail("category", "请选择问题类别".into()) };
+    let Ok(source) = ClueSource::parse(&f.source) else {
+        return fail("source", "请选择线索来源".into());
+    };
+    let Ok(category) = ProblemCategory::parse(&f.category) else {
+        return fail("category", "请选择问题类别".into());
+    };
     let opt = |v: &str, field, label, max| domain::org::clean_optional(Some(v), field, label, max);
-    let parsed = (|| Ok::<_, domain::DomainError>((opt(&f.accused_name, "accused_name", "被反映人姓名", 50)?, opt(&f.accused_unit, "accused_unit", "被反映人单位", 100)?, opt(&f.accused_position, "accused_position", "职务", 100)?)))();
+    let parsed = (|| {
+        Ok::<_, domain::DomainError>((
+            opt(&f.accused_name, "accused_name", "被反映人姓名", 50)?,
+            opt(&f.accused_unit, "accused_unit", "被反映人单位", 100)?,
+            opt(&f.accused_position, "accused_position", "职务", 100)?,
+        ))
+    })();
     let (accused_name, accused_unit, accused_position) = match parsed {
         Ok(v) => v,
         Err(e) => return fail(e.field.unwrap_or("form"), e.message),
     };
-    let n = NewClue { source, category, accused_name, accused_unit, accused_position, accused_badge: Some(f.accused_badge.clone()), summary: f.summary.clone() };
+    let n = NewClue {
+        source,
+        category,
+        accused_name,
+        accused_unit,
+        accused_position,
+        accused_badge: Some(f.accused_badge.clone()),
+        summary: f.summary.clone(),
+    };
     match state.store.register_clue(&s.actor, &n).await {
         Ok((id, _)) => Ok(Redirect::to(&format!("/clues/{id}")).into_response()),
         Err(store::StoreError::Invalid(e)) => fail(e.field.unwrap_or("form"), e.message),
@@ -312,13 +444,19 @@ impl DetailPage {
         self.actions.contains(&a)
     }
     fn label_disposal(&self) -> &'static str {
-        opt_label(&self.c.disposal, |d| DisposalMethod::parse(d).ok().map(|x| x.label()))
+        opt_label(&self.c.disposal, |d| {
+            DisposalMethod::parse(d).ok().map(|x| x.label())
+        })
     }
     fn label_conclusion(&self) -> &'static str {
-        opt_label(&self.c.conclusion, |d| Conclusion::parse(d).ok().map(|x| x.label()))
+        opt_label(&self.c.conclusion, |d| {
+            Conclusion::parse(d).ok().map(|x| x.label())
+        })
     }
     fn label_outcome(&self) -> &'static str {
-        opt_label(&self.c.outcome, |d| Outcome::parse(d).ok().map(|x| x.label()))
+        opt_label(&self.c.outcome, |d| {
+            Outcome::parse(d).ok().map(|x| x.label())
+        })
     }
 }
 
@@ -337,38 +475,91 @@ fn event_label(code: &str) -> &'static str {
     }
 }
 
-async fn detail_page(state: &AppState, s: &Staff, id: &str, error: Option<String>) -> Result<Response, Error> {
+async fn detail_page(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+    error: Option<String>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadClues)?;
     let c = state.store.clue_in_scope(&s.actor, id).await?;
     let events: Vec<ClueEvent> = state.store.clue_events(&s.actor, id).await?;
-    let tip = if c.tip_id.is_some() && s.actor.role.can(Permission::ReadTipContent) { Some(state.store.tip_content(&s.actor, id).await?) } else { None };
-    let can_unseal = s.actor.role.can(Permission::RequestUnseal) && tip.as_ref().is_some_and(|t| t.has_identity);
-    let unseals = if can_unseal { state.store.unseal_requests_for_clue(&s.actor, id).await? } else { vec![] };
+    let tip = if c.tip_id.is_some() && s.actor.role.can(Permission::ReadTipContent) {
+        Some(state.store.tip_content(&s.actor, id).await?)
+    } else {
+        None
+    };
+    let can_unseal =
+        s.actor.role.can(Permission::RequestUnseal) && tip.as_ref().is_some_and(|t| t.has_identity);
+    let unseals = if can_unseal {
+        state.store.unseal_requests_for_clue(&s.actor, id).await?
+    } else {
+        vec![]
+    };
     let state_now = ClueState::parse(&c.state)?;
     let units = state.store.units_in_scope(&s.actor).await?;
-    let unit_opts: Vec<(String, String)> = units.iter().map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name))).collect();
+    let unit_opts: Vec<(String, String)> = units
+        .iter()
+        .map(|u| (u.id.clone(), format!("{}{}", "　".repeat(u.depth), u.name)))
+        .collect();
     let cur_unit = Some(c.unit_id.clone());
     Ok(page(&DetailPage {
         nav: s.nav("/clues"),
-        events: events.into_iter().map(|e| EventRow { at: fmt_time(e.created_at), who: e.actor_name, action: event_label(&e.action).into(), note: e.note }).collect(),
+        events: events
+            .into_iter()
+            .map(|e| EventRow {
+                at: fmt_time(e.created_at),
+                who: e.actor_name,
+                action: event_label(&e.action).into(),
+                note: e.note,
+            })
+            .collect(),
         tip,
         actions: domain::clues::allowed_actions(state_now).to_vec(),
         can_handle: s.actor.role.can(Permission::HandleClue),
         can_assign: s.actor.role.can(Permission::AssignClue),
         can_supervise: s.actor.role.can(Permission::SuperviseClue) && c.state != "closed",
-        can_message: s.actor.role.can(Permission::MessageReporter) && c.tip_id.is_some() && c.state != "closed",
+        can_message: s.actor.role.can(Permission::MessageReporter)
+            && c.tip_id.is_some()
+            && c.state != "closed",
         can_unseal,
         unseals,
-        units: unit_opts.iter().map(|(v, l)| Opt { value: v.clone(), label: l.clone(), selected: cur_unit.as_deref() == Some(v.as_str()) }).collect(),
-        methods: opts(DisposalMethod::all().iter().map(|c| (c.as_str(), c.label())), &None),
-        conclusions: opts(Conclusion::all().iter().map(|c| (c.as_str(), c.label())), &None),
-        outcomes: Outcome::all().iter().map(|o| Opt { value: o.as_str().into(), label: format!("{}：{}", o.group_label(), o.label()), selected: false }).collect(),
+        units: unit_opts
+            .iter()
+            .map(|(v, l)| Opt {
+                value: v.clone(),
+                label: l.clone(),
+                selected: cur_unit.as_deref() == Some(v.as_str()),
+            })
+            .collect(),
+        methods: opts(
+            DisposalMethod::all()
+                .iter()
+                .map(|c| (c.as_str(), c.label())),
+            &None,
+        ),
+        conclusions: opts(
+            Conclusion::all().iter().map(|c| (c.as_str(), c.label())),
+            &None,
+        ),
+        outcomes: Outcome::all()
+            .iter()
+            .map(|o| Opt {
+                value: o.as_str().into(),
+                label: format!("{}：{}", o.group_label(), o.label()),
+                selected: false,
+            })
+            .collect(),
         error,
         c,
     }))
 }
 
-async fn detail(State(state): State<AppState>, s: Staff, Path(id): Path<String>) -> Result<Response, Error> {
+async fn detail(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
     detail_page(&state, &s, &id, None).await
 }
 
@@ -394,29 +585,52 @@ pub(crate) struct StepForm {
 
 pub(crate) fn step_input(f: &StepForm) -> Result<StepInput, domain::DomainError> {
     Ok(match f.action.as_str() {
-        "assign" => StepInput::Assign { unit_id: f.unit_id.clone() },
-        "dispose" => StepInput::Dispose { method: DisposalMethod::parse(&f.method)? },
+        "assign" => StepInput::Assign {
+            unit_id: f.unit_id.clone(),
+        },
+        "dispose" => StepInput::Dispose {
+            method: DisposalMethod::parse(&f.method)?,
+        },
         "verify" => StepInput::Verify,
-        "conclude" => StepInput::Conclude { conclusion: Conclusion::parse(&f.conclusion)? },
-        "handle" => StepInput::Handle { outcome: Outcome::parse(&f.outcome)? },
-        "close" => StepInput::Close { feedback: f.feedback.clone() },
+        "conclude" => StepInput::Conclude {
+            conclusion: Conclusion::parse(&f.conclusion)?,
+        },
+        "handle" => StepInput::Handle {
+            outcome: Outcome::parse(&f.outcome)?,
+        },
+        "close" => StepInput::Close {
+            feedback: f.feedback.clone(),
+        },
         _ => return Err(domain::DomainError::field("action", "未知的办理操作")),
     })
 }
 
 /// Who may take which step: the office and discipline staff assign; only discipline staff handle.
 pub fn step_permission(action: &str) -> Permission {
-    if action == "assign" { Permission::AssignClue } else { Permission::HandleClue }
+    if action == "assign" {
+        Permission::AssignClue
+    } else {
+        Permission::HandleClue
+    }
 }
 
-async fn step(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<StepForm>) -> Result<Response, Error> {
+async fn step(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadClues)?;
     s.require(step_permission(&f.action))?;
     s.check_csrf(&f.csrf)?;
     // Load first so a clue outside scope answers 404 before anything is checked about the input.
     state.store.clue_in_scope(&s.actor, &id).await?;
     let result = match step_input(&f) {
-        Ok(input) => state.store.clue_step(&s.actor, &id, &input, &f.note).await.map(|_| ()),
+        Ok(input) => state
+            .store
+            .clue_step(&s.actor, &id, &input, &f.note)
+            .await
+            .map(|_| ()),
         Err(e) => Err(store::StoreError::Invalid(e)),
     };
     match result {
@@ -443,10 +657,19 @@ struct SuperviseForm {
     note: String,
 }
 
-async fn supervise(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<SuperviseForm>) -> Result<Response, Error> {
+async fn supervise(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<SuperviseForm>,
+) -> Result<Response, Error> {
     s.require(Permission::SuperviseClue)?;
     s.check_csrf(&f.csrf)?;
-    match state.store.supervise_clue(&s.actor, &id, f.on == "1", &f.note).await {
+    match state
+        .store
+        .supervise_clue(&s.actor, &id, f.on == "1", &f.note)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/clues/{id}")).into_response()),
         Err(store::StoreError::Invalid(e)) => rerender(&state, &s, &id, e.message).await,
         Err(e) => Err(e.into()),
@@ -461,7 +684,12 @@ struct MessageForm {
     body: String,
 }
 
-async fn message(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<MessageForm>) -> Result<Response, Error> {
+async fn message(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<MessageForm>,
+) -> Result<Response, Error> {
     s.require(Permission::MessageReporter)?;
     s.check_csrf(&f.csrf)?;
     match state.store.handler_message(&s.actor, &id, &f.body).await {
@@ -471,15 +699,29 @@ async fn message(State(state): State<AppState>, s: Staff, Path(id): Path<String>
     }
 }
 
-async fn attachment(State(state): State<AppState>, s: Staff, Path((id, att)): Path<(String, String)>) -> Result<Response, Error> {
+async fn attachment(
+    State(state): State<AppState>,
+    s: Staff,
+    Path((id, att)): Path<(String, String)>,
+) -> Result<Response, Error> {
     s.require(Permission::ReadTipContent)?;
     let (name, kind, bytes) = state.store.tip_attachment(&s.actor, &id, &att).await?;
-    let mime = domain::tips::AttachmentKind::all().iter().find(|k| k.ext() == kind).map(|k| k.mime()).unwrap_or("application/octet-stream");
+    let mime = domain::tips::AttachmentKind::all()
+        .iter()
+        .find(|k| k.ext() == kind)
+        .map(|k| k.mime())
+        .unwrap_or("application/octet-stream");
     let mut res = Response::new(Body::from(bytes));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     // Always a download, never rendered in our origin; the name is RFC 5987-encoded.
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"attachment.{kind}\"; filename*=UTF-8''{}", q(&name))) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"attachment.{kind}\"; filename*=UTF-8''{}",
+        q(&name)
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)

@@ -21,15 +21,17 @@ use store::clues::Dashboard;
 use store::jobs::Notification;
 use store::{Actor, Store};
 
+use crate::AppState;
 use crate::auth::{Staff, home_for};
 use crate::charts;
 use crate::clues::{category_label, source_label, state_label};
 use crate::error::Error;
 use crate::view::{Nav, fmt_time, page};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/home", get(home)).route("/dashboard", get(dashboard))
+    Router::new()
+        .route("/home", get(home))
+        .route("/dashboard", get(dashboard))
 }
 
 async fn home(s: Staff) -> Response {
@@ -67,7 +69,21 @@ async fn dashboard(State(state): State<AppState>, s: Staff) -> Result<Response, 
         chart_unit: charts::bars("承办单位（前12）", &d.by_unit),
         chart_month: charts::columns("近12个月登记线索", &d.by_month),
         chart_form: charts::bars("四种形态", &d.by_form),
-        notices: notices.into_iter().map(|n| (if n.kind == "overdue" { "超期".to_string() } else { "提醒".to_string() }, n.message, n.clue_id, fmt_time(n.created_at))).collect(),
+        notices: notices
+            .into_iter()
+            .map(|n| {
+                (
+                    if n.kind == "overdue" {
+                        "超期".to_string()
+                    } else {
+                        "提醒".to_string()
+                    },
+                    n.message,
+                    n.clue_id,
+                    fmt_time(n.created_at),
+                )
+            })
+            .collect(),
         d,
     }))
 }
@@ -114,7 +130,13 @@ impl Drop for Refreshing {
 /// Everything the store's scope filter reads from the actor: scope, unit, and the officer's own id
 /// (an officer never counts clues about themself).
 fn scope_key(a: &Actor) -> String {
-    format!("{:?}|{}|{}|{}", a.scope, a.unit_id, a.unit_path, a.officer_id.as_deref().unwrap_or(""))
+    format!(
+        "{:?}|{}|{}|{}",
+        a.scope,
+        a.unit_id,
+        a.unit_path,
+        a.officer_id.as_deref().unwrap_or("")
+    )
 }
 
 impl DashboardCache {
@@ -135,7 +157,9 @@ impl DashboardCache {
                 tokio::spawn(async move {
                     match store.dashboard(&actor).await {
                         Ok(d) => guard.0.set(Arc::new(d)),
-                        Err(e) => tracing::warn!(error = %e, "dashboard refresh failed; serving the older counts"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "dashboard refresh failed; serving the older counts")
+                        }
                     }
                     drop(guard);
                 });

@@ -69,7 +69,9 @@ impl Error {
             Error::BadRequest(m) | Error::Conflict(m) => m.clone(),
             Error::TooMany => "操作过于频繁，请稍后再试。".into(),
             Error::PayloadTooLarge => "提交的内容过大（附件每个不超过10MB，最多5个）。".into(),
-            Error::Unavailable(_) => "服务器暂时无法保存或读取数据，请稍后重试。您的操作没有生效。".into(),
+            Error::Unavailable(_) => {
+                "服务器暂时无法保存或读取数据，请稍后重试。您的操作没有生效。".into()
+            }
         }
     }
 
@@ -142,7 +144,11 @@ impl IntoResponse for ApiError {
 }
 
 pub async fn not_found(req: Request) -> Response {
-    if req.uri().path().starts_with("/api/") { ApiError(Error::NotFound).into_response() } else { Error::NotFound.into_response() }
+    if req.uri().path().starts_with("/api/") {
+        ApiError(Error::NotFound).into_response()
+    } else {
+        Error::NotFound.into_response()
+    }
 }
 
 /// Extractor rejections (bad JSON, wrong content type, body too large, malformed forms) come out of axum
@@ -154,7 +160,12 @@ pub async fn catch_rejections(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let ct = res.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ct = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let ours = ct.starts_with("text/html") || ct.starts_with("application/json");
     if ours && status != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
@@ -170,7 +181,11 @@ pub async fn catch_rejections(req: Request, next: Next) -> Response {
         }
         _ => Error::bad("提交的内容格式不正确，请检查后重试。"),
     };
-    let mut out = if api { ApiError(err).into_response() } else { err.into_response() };
+    let mut out = if api {
+        ApiError(err).into_response()
+    } else {
+        err.into_response()
+    };
     if status == StatusCode::METHOD_NOT_ALLOWED {
         *out.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     }
@@ -185,25 +200,40 @@ pub async fn reject_malformed_forms(req: Request, next: Next) -> Response {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return next.run(req).await;
     }
     let api = req.uri().path().starts_with("/api/");
-    let refuse = |e: Error| if api { ApiError(e).into_response() } else { e.into_response() };
+    let refuse = |e: Error| {
+        if api {
+            ApiError(e).into_response()
+        } else {
+            e.into_response()
+        }
+    };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY).await else {
         return refuse(Error::PayloadTooLarge);
     };
     if !form_is_utf8(&bytes) {
-        return refuse(Error::bad("提交的文字含有无法识别的字符（不是有效的UTF-8编码），请检查后重新提交。"));
+        return refuse(Error::bad(
+            "提交的文字含有无法识别的字符（不是有效的UTF-8编码），请检查后重新提交。",
+        ));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Whether every name and value of an `application/x-www-form-urlencoded` body decodes to UTF-8.
 fn form_is_utf8(body: &[u8]) -> bool {
-    body.split(|b| *b == b'&').flat_map(|pair| pair.split(|b| *b == b'=')).all(|part| std::str::from_utf8(&percent_decode(part)).is_ok())
+    body.split(|b| *b == b'&')
+        .flat_map(|pair| pair.split(|b| *b == b'='))
+        .all(|part| std::str::from_utf8(&percent_decode(part)).is_ok())
 }
 
 fn percent_decode(s: &[u8]) -> Vec<u8> {
@@ -211,7 +241,11 @@ fn percent_decode(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
-        let escaped = if s[i] == b'%' && i + 2 < s.len() { hex(s[i + 1]).zip(hex(s[i + 2])) } else { None };
+        let escaped = if s[i] == b'%' && i + 2 < s.len() {
+            hex(s[i + 1]).zip(hex(s[i + 2]))
+        } else {
+            None
+        };
         match (s[i], escaped) {
             (_, Some((hi, lo))) => {
                 out.push(hi << 4 | lo);
@@ -230,7 +264,8 @@ fn percent_decode(s: &[u8]) -> Vec<u8> {
 pub async fn request_id(mut req: Request<Body>, next: Next) -> Response {
     let id = uuid::Uuid::now_v7().simple().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let mut res = tracing::Instrument::instrument(next.run(req), span).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
@@ -249,7 +284,10 @@ mod tests {
     fn forms_must_decode_to_utf8() {
         assert!(form_is_utf8(b"a=1&b=%E4%B8%AD%E6%96%87+x&c="));
         assert!(form_is_utf8("name=中文".as_bytes()));
-        assert!(form_is_utf8(b"a=100%&b=%zz&c=%4"), "a stray percent sign is text, not an escape");
+        assert!(
+            form_is_utf8(b"a=100%&b=%zz&c=%4"),
+            "a stray percent sign is text, not an escape"
+        );
         assert!(!form_is_utf8(b"body=%FF%FE"));
         assert!(!form_is_utf8(b"a=ok&b=%E4%B8"), "a cut multi-byte sequence");
         assert!(!form_is_utf8(b"%C3%28=x"), "names are checked too");

@@ -46,7 +46,11 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { require_totp: true, behind_tls: false, trust_proxy: false }
+        WebConfig {
+            require_totp: true,
+            behind_tls: false,
+            trust_proxy: false,
+        }
     }
 }
 
@@ -61,12 +65,27 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// Receipt lookups and messages: guessing receipts must stay hopeless.
-    pub const RECEIPT: RateLimit = RateLimit { burst: 10, per_minute: 20, global_burst: 2_000, global_per_minute: 60_000 };
+    pub const RECEIPT: RateLimit = RateLimit {
+        burst: 10,
+        per_minute: 20,
+        global_burst: 2_000,
+        global_per_minute: 60_000,
+    };
     /// Tip submissions: generous, real people file one or two.
-    pub const SUBMIT: RateLimit = RateLimit { burst: 20, per_minute: 30, global_burst: 100_000, global_per_minute: 600_000 };
+    pub const SUBMIT: RateLimit = RateLimit {
+        burst: 20,
+        per_minute: 30,
+        global_burst: 100_000,
+        global_per_minute: 600_000,
+    };
 
     fn limiter(self) -> Arc<Mutex<RateLimiter>> {
-        Arc::new(Mutex::new(RateLimiter::new(self.burst, self.per_minute, self.global_burst, self.global_per_minute)))
+        Arc::new(Mutex::new(RateLimiter::new(
+            self.burst,
+            self.per_minute,
+            self.global_burst,
+            self.global_per_minute,
+        )))
     }
 }
 
@@ -80,7 +99,10 @@ pub struct PublicLimits {
 
 impl Default for PublicLimits {
     fn default() -> Self {
-        PublicLimits { receipt: RateLimit::RECEIPT, submit: RateLimit::SUBMIT }
+        PublicLimits {
+            receipt: RateLimit::RECEIPT,
+            submit: RateLimit::SUBMIT,
+        }
     }
 }
 
@@ -102,7 +124,10 @@ pub struct AppState {
 impl AppState {
     /// Spends one second-factor attempt of this account; false when it has none left.
     pub fn allow_totp_attempt(&self, user_id: &str) -> bool {
-        self.totp_limiter.lock().map(|mut l| l.check(user_id, store::now_ms())).unwrap_or(false)
+        self.totp_limiter
+            .lock()
+            .map(|mut l| l.check(user_id, store::now_ms()))
+            .unwrap_or(false)
     }
 }
 
@@ -124,7 +149,8 @@ impl AppState {
 }
 
 /// Largest request body: five attachments of 10 MiB plus the form.
-pub const MAX_BODY: usize = domain::tips::MAX_ATTACHMENTS * domain::tips::MAX_ATTACHMENT_BYTES + 1024 * 1024;
+pub const MAX_BODY: usize =
+    domain::tips::MAX_ATTACHMENTS * domain::tips::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -147,20 +173,43 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error::catch_rejections))
         .layer(middleware::from_fn(error::reject_malformed_forms))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     if state.config.behind_tls {
-        app = app.layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000")));
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
     }
-    app.layer(middleware::from_fn(error::request_id)).with_state(state)
+    app.layer(middleware::from_fn(error::request_id))
+        .with_state(state)
 }
 
 /// Serves until the process ends; prints `listening on http://IP:PORT` once the socket is bound.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }

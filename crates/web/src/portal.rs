@@ -18,9 +18,9 @@ use domain::tips::{ProblemCategory, ReceiptCode, TipInput};
 use serde::{Deserialize, Serialize};
 use store::tips::{NewAttachment, NewTip, PublicView, TipReceipt};
 
+use crate::AppState;
 use crate::error::{ApiError, Error};
 use crate::view::{fmt_time, page};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,11 +36,16 @@ pub fn routes() -> Router<AppState> {
 /// The client address for rate limits: the socket peer, or the proxy's `X-Forwarded-For` when trusted.
 pub fn client_key(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     if state.config.trust_proxy {
-        if let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()) {
+        if let Some(f) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
             return f.trim().to_string();
         }
     }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn now_ms() -> i64 {
@@ -48,7 +53,10 @@ fn now_ms() -> i64 {
 }
 
 fn allow(limiter: &std::sync::Mutex<domain::limiter::RateLimiter>, key: &str) -> bool {
-    limiter.lock().map(|mut l| l.check(key, now_ms())).unwrap_or(false)
+    limiter
+        .lock()
+        .map(|mut l| l.check(key, now_ms()))
+        .unwrap_or(false)
 }
 
 // ---------- the report form ----------
@@ -60,7 +68,14 @@ struct CategoryOption {
 }
 
 fn categories(selected: &str) -> Vec<CategoryOption> {
-    ProblemCategory::all().iter().map(|c| CategoryOption { value: c.as_str(), label: c.label(), selected: c.as_str() == selected }).collect()
+    ProblemCategory::all()
+        .iter()
+        .map(|c| CategoryOption {
+            value: c.as_str(),
+            label: c.label(),
+            selected: c.as_str() == selected,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -74,7 +89,12 @@ struct IndexPage {
 
 impl IndexPage {
     fn error_for(&self, field: &str) -> String {
-        self.errors.iter().filter(|(f, _)| f == field).map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("；")
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
     }
     fn val(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or("")
@@ -82,11 +102,24 @@ impl IndexPage {
 }
 
 fn empty_input() -> TipInput {
-    TipInput { accused_name: None, accused_unit: None, accused_position: None, category: String::new(), description: String::new(), reporter_name: None, reporter_contact: None }
+    TipInput {
+        accused_name: None,
+        accused_unit: None,
+        accused_position: None,
+        category: String::new(),
+        description: String::new(),
+        reporter_name: None,
+        reporter_contact: None,
+    }
 }
 
 async fn index() -> Response {
-    page(&IndexPage { categories: categories(""), errors: vec![], form: empty_input(), idem: crypto::random_token() })
+    page(&IndexPage {
+        categories: categories(""),
+        errors: vec![],
+        form: empty_input(),
+        idem: crypto::random_token(),
+    })
 }
 
 #[derive(Template)]
@@ -105,11 +138,16 @@ struct Submission {
 }
 
 fn field_errors(errs: Vec<DomainError>) -> Vec<(String, String)> {
-    errs.into_iter().map(|e| (e.field.unwrap_or("form").to_string(), e.message)).collect()
+    errs.into_iter()
+        .map(|e| (e.field.unwrap_or("form").to_string(), e.message))
+        .collect()
 }
 
 /// Validates everything first, so a bad submission leaves nothing behind; then hands it to the store.
-async fn submit(state: &AppState, sub: Submission) -> Result<Result<TipReceipt, Vec<(String, String)>>, Error> {
+async fn submit(
+    state: &AppState,
+    sub: Submission,
+) -> Result<Result<TipReceipt, Vec<(String, String)>>, Error> {
     let mut errors = Vec::new();
     let valid = match domain::tips::validate_tip(&sub.input) {
         Ok(v) => Some(v),
@@ -119,7 +157,10 @@ async fn submit(state: &AppState, sub: Submission) -> Result<Result<TipReceipt, 
         }
     };
     if sub.files.len() > domain::tips::MAX_ATTACHMENTS {
-        errors.push(("attachments".into(), format!("附件最多{}个。", domain::tips::MAX_ATTACHMENTS)));
+        errors.push((
+            "attachments".into(),
+            format!("附件最多{}个。", domain::tips::MAX_ATTACHMENTS),
+        ));
     }
     let mut attachments = Vec::new();
     for (name, bytes) in sub.files {
@@ -130,23 +171,42 @@ async fn submit(state: &AppState, sub: Submission) -> Result<Result<TipReceipt, 
         }
         match domain::tips::check_attachment(&bytes) {
             Ok(kind) => attachments.push(NewAttachment { name, kind, bytes }),
-            Err(e) => errors.push(("attachments".into(), format!("附件「{name}」：{}", e.message))),
+            Err(e) => errors.push((
+                "attachments".into(),
+                format!("附件「{name}」：{}", e.message),
+            )),
         }
     }
     if let Some(k) = &sub.idem {
         if k.is_empty() || k.len() > 128 || !k.bytes().all(|b| b.is_ascii_graphic()) {
-            errors.push(("idempotency_key".into(), "Idempotency-Key 须为1至128个可见ASCII字符。".into()));
+            errors.push((
+                "idempotency_key".into(),
+                "Idempotency-Key 须为1至128个可见ASCII字符。".into(),
+            ));
         }
     }
-    let Some(tip) = valid.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
-    let r = state.store.submit_tip(NewTip { tip, attachments, idempotency_key: sub.idem }).await?;
+    let Some(tip) = valid.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    let r = state
+        .store
+        .submit_tip(NewTip {
+            tip,
+            attachments,
+            idempotency_key: sub.idem,
+        })
+        .await?;
     Ok(Ok(r))
 }
 
 async fn read_multipart(mut mp: Multipart) -> Result<Submission, Error> {
     // An upload past the body limit is "too large", not "malformed": say which, so the reporter knows what to fix.
     let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::PayloadTooLarge } else { Error::bad("提交的表单数据不完整或格式不正确，请重新提交。") }
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge
+        } else {
+            Error::bad("提交的表单数据不完整或格式不正确，请重新提交。")
+        }
     };
     let mut input = empty_input();
     let mut files = Vec::new();
@@ -161,14 +221,24 @@ async fn read_multipart(mut mp: Multipart) -> Result<Submission, Error> {
                 continue;
             }
             if files.len() > domain::tips::MAX_ATTACHMENTS {
-                return Err(Error::bad(format!("附件最多{}个。", domain::tips::MAX_ATTACHMENTS)));
+                return Err(Error::bad(format!(
+                    "附件最多{}个。",
+                    domain::tips::MAX_ATTACHMENTS
+                )));
             }
             files.push((file_name, bytes.to_vec()));
             continue;
         }
         let bytes = field.bytes().await.map_err(bad)?;
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| Error::bad("提交的文字含有无法识别的字符（不是有效的UTF-8编码）。"))?;
-        let opt = || if text.trim().is_empty() { None } else { Some(text.clone()) };
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::bad("提交的文字含有无法识别的字符（不是有效的UTF-8编码）。"))?;
+        let opt = || {
+            if text.trim().is_empty() {
+                None
+            } else {
+                Some(text.clone())
+            }
+        };
         match name.as_str() {
             "accused_name" => input.accused_name = opt(),
             "accused_unit" => input.accused_unit = opt(),
@@ -184,17 +254,36 @@ async fn read_multipart(mut mp: Multipart) -> Result<Submission, Error> {
     Ok(Submission { input, files, idem })
 }
 
-async fn report(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, mp: Multipart) -> Result<Response, Error> {
-    if !allow(&state.submit_limiter, &client_key(&state, &headers, Some(peer))) {
+async fn report(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Result<Response, Error> {
+    if !allow(
+        &state.submit_limiter,
+        &client_key(&state, &headers, Some(peer)),
+    ) {
         return Err(Error::TooMany);
     }
     let sub = read_multipart(mp).await?;
-    let form = TipInput { ..sub.input.clone() };
+    let form = TipInput {
+        ..sub.input.clone()
+    };
     let idem = sub.idem.clone().unwrap_or_else(crypto::random_token);
     match submit(&state, sub).await? {
-        Ok(r) => Ok(page(&ReceiptPage { receipt: r.receipt.grouped(), number: r.number, replayed: r.replayed })),
+        Ok(r) => Ok(page(&ReceiptPage {
+            receipt: r.receipt.grouped(),
+            number: r.number,
+            replayed: r.replayed,
+        })),
         Err(errors) => {
-            let mut res = page(&IndexPage { categories: categories(&form.category), errors, form, idem });
+            let mut res = page(&IndexPage {
+                categories: categories(&form.category),
+                errors,
+                form,
+                idem,
+            });
             *res.status_mut() = StatusCode::BAD_REQUEST;
             Ok(res)
         }
@@ -232,12 +321,21 @@ struct ViewPage {
     closed: bool,
 }
 
-fn view_page(receipt: &ReceiptCode, view: PublicView, notice: Option<String>, error: Option<String>) -> Response {
+fn view_page(
+    receipt: &ReceiptCode,
+    view: PublicView,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
     let messages = view
         .messages
         .iter()
         .map(|m| MessageRow {
-            who: if m.direction == "reporter" { "我" } else { "办理人员" },
+            who: if m.direction == "reporter" {
+                "我"
+            } else {
+                "办理人员"
+            },
             kind: match m.kind.as_str() {
                 "feedback" => "办理结果",
                 "question" => "提问",
@@ -248,7 +346,15 @@ fn view_page(receipt: &ReceiptCode, view: PublicView, notice: Option<String>, er
         })
         .collect();
     let closed = view.status == "已办结";
-    page(&ViewPage { receipt: receipt.grouped(), submitted: fmt_time(view.submitted_at), view, messages, notice, error, closed })
+    page(&ViewPage {
+        receipt: receipt.grouped(),
+        submitted: fmt_time(view.submitted_at),
+        view,
+        messages,
+        notice,
+        error,
+        closed,
+    })
 }
 
 #[derive(Deserialize)]
@@ -265,7 +371,12 @@ fn check_receipt(state: &AppState, key: &str, raw: &str) -> Result<ReceiptCode, 
     ReceiptCode::parse(raw).map_err(|_| Error::bad("查询码应为20位数字，请核对后重新输入。"))
 }
 
-async fn lookup(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(f): Form<LookupForm>) -> Result<Response, Error> {
+async fn lookup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<LookupForm>,
+) -> Result<Response, Error> {
     let key = client_key(&state, &headers, Some(peer));
     let receipt = match check_receipt(&state, &key, &f.receipt) {
         Ok(r) => r,
@@ -279,7 +390,9 @@ async fn lookup(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<So
     match state.store.lookup_tip(&receipt).await? {
         Some(v) => Ok(view_page(&receipt, v, None, None)),
         None => {
-            let mut res = page(&LookupPage { error: Some("没有找到与该查询码对应的举报，请核对后重新输入。".into()) });
+            let mut res = page(&LookupPage {
+                error: Some("没有找到与该查询码对应的举报，请核对后重新输入。".into()),
+            });
             *res.status_mut() = StatusCode::NOT_FOUND;
             Ok(res)
         }
@@ -294,7 +407,12 @@ struct ReplyForm {
     body: String,
 }
 
-async fn reply(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(f): Form<ReplyForm>) -> Result<Response, Error> {
+async fn reply(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<ReplyForm>,
+) -> Result<Response, Error> {
     let key = client_key(&state, &headers, Some(peer));
     let receipt = check_receipt(&state, &key, &f.receipt)?;
     let (notice, error) = match state.store.reporter_message(&receipt, &f.body).await {
@@ -302,7 +420,11 @@ async fn reply(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
         Err(store::StoreError::Invalid(e)) => (None, Some(e.message)),
         Err(e) => return Err(e.into()),
     };
-    let view = state.store.lookup_tip(&receipt).await?.ok_or(Error::NotFound)?;
+    let view = state
+        .store
+        .lookup_tip(&receipt)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(view_page(&receipt, view, notice, error))
 }
 
@@ -336,21 +458,46 @@ struct ApiReceipt {
 
 fn invalid_json(errors: Vec<(String, String)>) -> Response {
     let first = errors.first().map(|e| e.1.clone()).unwrap_or_default();
-    let fields: Vec<_> = errors.iter().map(|(f, m)| serde_json::json!({ "field": f, "message": m })).collect();
-    (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "code": "invalid", "message": first, "errors": fields }))).into_response()
+    let fields: Vec<_> = errors
+        .iter()
+        .map(|(f, m)| serde_json::json!({ "field": f, "message": m }))
+        .collect();
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "code": "invalid", "message": first, "errors": fields })),
+    )
+        .into_response()
 }
 
-async fn api_submit(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, req: Request) -> Result<Response, ApiError> {
-    if !allow(&state.submit_limiter, &client_key(&state, &headers, Some(peer))) {
+async fn api_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Response, ApiError> {
+    if !allow(
+        &state.submit_limiter,
+        &client_key(&state, &headers, Some(peer)),
+    ) {
         return Err(ApiError(Error::TooMany));
     }
-    let idem = headers.get("idempotency-key").map(|v| v.to_str().map(str::to_string).unwrap_or_default());
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let idem = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string).unwrap_or_default());
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let mut sub = if ct.starts_with("multipart/form-data") {
-        let mp = Multipart::from_request(req, &state).await.map_err(|_| ApiError(Error::bad("multipart 请求格式不正确。")))?;
+        let mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|_| ApiError(Error::bad("multipart 请求格式不正确。")))?;
         read_multipart(mp).await?
     } else if ct.starts_with("application/json") {
-        let Json(t): Json<ApiTip> = Json::from_request(req, &state).await.map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
+        let Json(t): Json<ApiTip> = Json::from_request(req, &state)
+            .await
+            .map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
         Submission {
             input: TipInput {
                 accused_name: t.accused_name,
@@ -365,15 +512,29 @@ async fn api_submit(State(state): State<AppState>, ConnectInfo(peer): ConnectInf
             idem: None,
         }
     } else {
-        return Err(ApiError(Error::bad("请以 application/json 或 multipart/form-data 提交。")));
+        return Err(ApiError(Error::bad(
+            "请以 application/json 或 multipart/form-data 提交。",
+        )));
     };
     if idem.is_some() {
         sub.idem = idem;
     }
     match submit(&state, sub).await? {
         Ok(r) => {
-            let status = if r.replayed { StatusCode::OK } else { StatusCode::CREATED };
-            Ok((status, Json(ApiReceipt { receipt: r.receipt.grouped(), number: r.number, duplicate_of: None })).into_response())
+            let status = if r.replayed {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            Ok((
+                status,
+                Json(ApiReceipt {
+                    receipt: r.receipt.grouped(),
+                    number: r.number,
+                    duplicate_of: None,
+                }),
+            )
+                .into_response())
         }
         Err(errors) => Ok(invalid_json(errors)),
     }
@@ -385,11 +546,21 @@ struct ApiLookup {
     receipt: String,
 }
 
-async fn api_lookup(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Result<Json<ApiLookup>, axum::extract::rejection::JsonRejection>) -> Result<Response, ApiError> {
-    let Json(b) = body.map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
+async fn api_lookup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<ApiLookup>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) =
+        body.map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
     let key = client_key(&state, &headers, Some(peer));
     let receipt = check_receipt(&state, &key, &b.receipt)?;
-    let v = state.store.lookup_tip(&receipt).await?.ok_or(ApiError(Error::NotFound))?;
+    let v = state
+        .store
+        .lookup_tip(&receipt)
+        .await?
+        .ok_or(ApiError(Error::NotFound))?;
     Ok(Json(v).into_response())
 }
 
@@ -401,8 +572,14 @@ struct ApiMessage {
     body: String,
 }
 
-async fn api_message(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Result<Json<ApiMessage>, axum::extract::rejection::JsonRejection>) -> Result<Response, ApiError> {
-    let Json(b) = body.map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
+async fn api_message(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<ApiMessage>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) =
+        body.map_err(|e| ApiError(Error::bad(format!("JSON 格式不正确：{}", e.body_text()))))?;
     let key = client_key(&state, &headers, Some(peer));
     let receipt = check_receipt(&state, &key, &b.receipt)?;
     state.store.reporter_message(&receipt, &b.body).await?;

@@ -17,7 +17,10 @@ use crate::error::Error;
 use crate::view::{Nav, page};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/settings", get(show)).route("/settings/limits", post(save_limits)).route("/settings/calendar", post(save_day))
+    Router::new()
+        .route("/settings", get(show))
+        .route("/settings/limits", post(save_limits))
+        .route("/settings/calendar", post(save_day))
 }
 
 #[derive(Template)]
@@ -31,12 +34,28 @@ struct SettingsPage {
     error: Option<String>,
 }
 
-async fn render(state: &AppState, s: &Staff, message: Option<String>, error: Option<String>) -> Result<Response, Error> {
+async fn render(
+    state: &AppState,
+    s: &Staff,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, Error> {
     let limits = state.store.step_limits().await?;
     let cal = state.store.calendar().await?;
     let today = store::clues::today();
-    let preview = format!("按当前日历，从今天（{today}）起第5个工作日是 {}，第30个工作日是 {}。", cal.add_workdays(today, 5), cal.add_workdays(today, 30));
-    let mut r = page(&SettingsPage { nav: s.nav("/settings"), limits, days: state.store.calendar_days().await?, preview, message, error: error.clone() });
+    let preview = format!(
+        "按当前日历，从今天（{today}）起第5个工作日是 {}，第30个工作日是 {}。",
+        cal.add_workdays(today, 5),
+        cal.add_workdays(today, 30)
+    );
+    let mut r = page(&SettingsPage {
+        nav: s.nav("/settings"),
+        limits,
+        days: state.store.calendar_days().await?,
+        preview,
+        message,
+        error: error.clone(),
+    });
     if error.is_some() {
         *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     }
@@ -73,7 +92,11 @@ fn days(v: &str, label: &str) -> Result<u32, String> {
     }
 }
 
-async fn save_limits(State(state): State<AppState>, s: Staff, Form(f): Form<LimitsForm>) -> Result<Response, Error> {
+async fn save_limits(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<LimitsForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ConfigureLimits)?;
     s.check_csrf(&f.csrf)?;
     let parsed = (|| {
@@ -89,7 +112,13 @@ async fn save_limits(State(state): State<AppState>, s: Staff, Form(f): Form<Limi
     match parsed {
         Ok(l) => {
             state.store.set_step_limits(&s.actor, &l).await?;
-            render(&state, &s, Some("办理时限已保存，对此后进入各环节的线索生效。".into()), None).await
+            render(
+                &state,
+                &s,
+                Some("办理时限已保存，对此后进入各环节的线索生效。".into()),
+                None,
+            )
+            .await
         }
         Err(e) => render(&state, &s, None, Some(e)).await,
     }
@@ -107,11 +136,21 @@ struct DayForm {
     note: String,
 }
 
-async fn save_day(State(state): State<AppState>, s: Staff, Form(f): Form<DayForm>) -> Result<Response, Error> {
+async fn save_day(
+    State(state): State<AppState>,
+    s: Staff,
+    Form(f): Form<DayForm>,
+) -> Result<Response, Error> {
     s.require(Permission::ConfigureLimits)?;
     s.check_csrf(&f.csrf)?;
     let Ok(day) = NaiveDate::parse_from_str(f.day.trim(), "%Y-%m-%d") else {
-        return render(&state, &s, None, Some("请按 YYYY-MM-DD 格式填写日期".into())).await;
+        return render(
+            &state,
+            &s,
+            None,
+            Some("请按 YYYY-MM-DD 格式填写日期".into()),
+        )
+        .await;
     };
     let workday = match f.kind.as_str() {
         "workday" => true,
@@ -122,6 +161,9 @@ async fn save_day(State(state): State<AppState>, s: Staff, Form(f): Form<DayForm
         Ok(n) => n.unwrap_or_default(),
         Err(e) => return render(&state, &s, None, Some(e.message)).await,
     };
-    state.store.set_calendar_day(&s.actor, day, workday, &note).await?;
+    state
+        .store
+        .set_calendar_day(&s.actor, day, workday, &note)
+        .await?;
     Ok(Redirect::to("/settings").into_response())
 }

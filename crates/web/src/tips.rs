@@ -74,17 +74,36 @@ impl UnsealPage {
     }
 }
 
-async fn unseal_page(state: &AppState, s: &Staff, error: Option<(String, String)>, note: String) -> Result<Response, Error> {
+async fn unseal_page(
+    state: &AppState,
+    s: &Staff,
+    error: Option<(String, String)>,
+    note: String,
+) -> Result<Response, Error> {
     if s.actor.role.can(Permission::DecideUnseal) {
         let pending = state.store.unseal_requests(Some("pending")).await?;
         let mut history = state.store.unseal_requests(Some("approved")).await?;
         history.extend(state.store.unseal_requests(Some("refused")).await?);
         history.sort_by(|a, b| b.created_at.cmp(&a.created_at));
         history.truncate(500);
-        Ok(page(&UnsealPage { nav: s.nav("/unseal"), custodian: true, pending, history, error, note }))
+        Ok(page(&UnsealPage {
+            nav: s.nav("/unseal"),
+            custodian: true,
+            pending,
+            history,
+            error,
+            note,
+        }))
     } else if s.actor.role.can(Permission::RequestUnseal) {
         let history = state.store.unseal_requests_of(&s.actor).await?;
-        Ok(page(&UnsealPage { nav: s.nav("/unseal"), custodian: false, pending: vec![], history, error, note }))
+        Ok(page(&UnsealPage {
+            nav: s.nav("/unseal"),
+            custodian: false,
+            pending: vec![],
+            history,
+            error,
+            note,
+        }))
     } else {
         Err(Error::Forbidden)
     }
@@ -114,15 +133,30 @@ struct RequestForm {
     reason: String,
 }
 
-async fn request(State(state): State<AppState>, s: Staff, Path(clue_id): Path<String>, Form(f): Form<RequestForm>) -> Result<Response, Error> {
+async fn request(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(clue_id): Path<String>,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, Error> {
     s.require(Permission::RequestUnseal)?;
     s.check_csrf(&f.csrf)?;
     // Scope first, so a clue the requester cannot see answers 404 whatever the reason says.
     let clue = state.store.clue_in_scope(&s.actor, &clue_id).await?;
-    match state.store.request_unseal(&s.actor, &clue_id, &f.reason).await {
+    match state
+        .store
+        .request_unseal(&s.actor, &clue_id, &f.reason)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/clues/{clue_id}")).into_response()),
         Err(StoreError::Invalid(e)) => {
-            let mut r = page(&RequestPage { nav: s.nav("/unseal"), clue_id, clue_number: clue.number, reason: f.reason, error: e.message });
+            let mut r = page(&RequestPage {
+                nav: s.nav("/unseal"),
+                clue_id,
+                clue_number: clue.number,
+                reason: f.reason,
+                error: e.message,
+            });
             *r.status_mut() = StatusCode::BAD_REQUEST;
             Ok(r)
         }
@@ -142,7 +176,12 @@ struct DecideForm {
     note: String,
 }
 
-async fn decide(State(state): State<AppState>, s: Staff, Path(id): Path<String>, Form(f): Form<DecideForm>) -> Result<Response, Error> {
+async fn decide(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, Error> {
     s.require(Permission::DecideUnseal)?;
     s.check_csrf(&f.csrf)?;
     let fail = |msg: String| (id.clone(), msg);
@@ -150,18 +189,29 @@ async fn decide(State(state): State<AppState>, s: Staff, Path(id): Path<String>,
         "approve" => true,
         "refuse" => false,
         _ => {
-            let mut r = unseal_page(&state, &s, Some(fail("请选择批准或拒绝。".into())), f.note).await?;
+            let mut r =
+                unseal_page(&state, &s, Some(fail("请选择批准或拒绝。".into())), f.note).await?;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(r);
         }
     };
     // A refusal must say why, so the requester knows what to add (the store allows an empty note).
     if !approve && f.note.trim().is_empty() {
-        let mut r = unseal_page(&state, &s, Some(fail("拒绝时请填写审批意见，说明拒绝的理由。".into())), f.note).await?;
+        let mut r = unseal_page(
+            &state,
+            &s,
+            Some(fail("拒绝时请填写审批意见，说明拒绝的理由。".into())),
+            f.note,
+        )
+        .await?;
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return Ok(r);
     }
-    match state.store.decide_unseal(&s.actor, &id, approve, &f.note).await {
+    match state
+        .store
+        .decide_unseal(&s.actor, &id, approve, &f.note)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/unseal").into_response()),
         Err(StoreError::Invalid(e)) => {
             let mut r = unseal_page(&state, &s, Some(fail(e.message)), f.note).await?;
@@ -182,12 +232,25 @@ struct IdentityPage {
     request: Option<UnsealRequest>,
 }
 
-async fn identity(State(state): State<AppState>, s: Staff, Path(id): Path<String>) -> Result<Response, Error> {
+async fn identity(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
     s.require(Permission::RequestUnseal)?;
     // The store answers NotFound unless this actor asked and the custodian approved; the view is audited.
     let who = state.store.view_identity(&s.actor, &id).await?;
-    let request = state.store.unseal_requests_of(&s.actor).await?.into_iter().find(|r| r.id == id);
-    Ok(page(&IdentityPage { nav: s.nav("/unseal"), who, request }))
+    let request = state
+        .store
+        .unseal_requests_of(&s.actor)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id);
+    Ok(page(&IdentityPage {
+        nav: s.nav("/unseal"),
+        who,
+        request,
+    }))
 }
 
 #[cfg(test)]

@@ -85,7 +85,14 @@ impl Nav {
             links.push(("/study/completion", "学习完成情况"));
         }
         links.push(("/account", "我的账号"));
-        Nav { user: actor.display_name.clone(), role_label: r.label(), unit: actor.unit_name.clone(), csrf: csrf.to_string(), links, active }
+        Nav {
+            user: actor.display_name.clone(),
+            role_label: r.label(),
+            unit: actor.unit_name.clone(),
+            csrf: csrf.to_string(),
+            links,
+            active,
+        }
     }
 }
 
@@ -108,13 +115,19 @@ struct ErrorPage<'a> {
 }
 
 pub fn render_error(status: u16, message: &str) -> String {
-    ErrorPage { status, message }.render().unwrap_or_else(|_| format!("<!doctype html><meta charset=utf-8><p>{status}</p>"))
+    ErrorPage { status, message }
+        .render()
+        .unwrap_or_else(|_| format!("<!doctype html><meta charset=utf-8><p>{status}</p>"))
 }
 
 /// `2026-11-27 08:05` in Beijing time.
 pub fn fmt_time(ms: i64) -> String {
     use chrono::TimeZone;
-    store::clues::local_offset().timestamp_millis_opt(ms).single().map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    store::clues::local_offset()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 pub fn fmt_opt_time(ms: Option<i64>) -> String {
@@ -132,7 +145,12 @@ pub struct Pager {
 
 impl Pager {
     pub fn new(page: Option<u64>, per_page: u64, total: i64, base: String) -> Pager {
-        Pager { page: page.unwrap_or(1).max(1), per_page, total, base }
+        Pager {
+            page: page.unwrap_or(1).max(1),
+            per_page,
+            total,
+            base,
+        }
     }
     pub fn offset(&self) -> u64 {
         (self.page - 1) * self.per_page
@@ -158,7 +176,11 @@ impl Pager {
 pub fn q(v: &str) -> String {
     let mut out = String::new();
     for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { out.push(b as char) } else { out.push_str(&format!("%{b:02X}")) }
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char)
+        } else {
+            out.push_str(&format!("%{b:02X}"))
+        }
     }
     out
 }

@@ -495,6 +495,41 @@ async fn officer_files(app: TestApp) {
         Some(Window::new(day(-3), day(7)).unwrap())
     );
     let (o, cl) = (day(-10).to_string(), day(-1).to_string());
+    // A district office sees the city's campaign but may not move its window.
+    let office_a = app.login("office_a").await;
+    let acsrf = app
+        .csrf(&office_a, &format!("/selfcheck/stats?campaign={cid}"))
+        .await;
+    let page = office_a
+        .get(app.url(&format!("/selfcheck/stats?campaign={cid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("id=\"window-form\""));
+    let window_form = [
+        ("csrf", acsrf.as_str()),
+        ("campaign", cid.as_str()),
+        ("opens", o.as_str()),
+        ("closes", cl.as_str()),
+    ];
+    expect_status(
+        office_a
+            .post(app.url("/selfcheck/window"))
+            .form(&window_form)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "district office",
+    )
+    .await;
+    assert_eq!(
+        app.store.selfcheck_window(&cid).await.unwrap(),
+        Some(Window::new(day(-3), day(7)).unwrap())
+    );
     let res = office
         .post(app.url("/selfcheck/window"))
         .form(&[

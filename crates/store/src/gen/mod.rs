@@ -54,8 +54,16 @@ struct Plan {
 
 fn plan(scale: Scale) -> Plan {
     match scale {
-        Scale::City => Plan { cities: 1, officers_per_unit: 75, clues: 900 },
-        Scale::Province => Plan { cities: 14, officers_per_unit: 240, clues: 100_000 },
+        Scale::City => Plan {
+            cities: 1,
+            officers_per_unit: 75,
+            clues: 900,
+        },
+        Scale::Province => Plan {
+            cities: 14,
+            officers_per_unit: 240,
+            clues: 100_000,
+        },
     }
 }
 
@@ -66,7 +74,9 @@ fn kind_of(k: &str) -> UnitKind {
 /// Fills an empty store. Refuses a store that already has units.
 pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSummary> {
     if store.count_units().await? > 0 {
-        return Err(StoreError::Conflict("数据目录中已有数据，生成数据只能在空库中进行".into()));
+        return Err(StoreError::Conflict(
+            "数据目录中已有数据，生成数据只能在空库中进行".into(),
+        ));
     }
     let mut rng = StdRng::seed_from_u64(seed);
     let p = plan(scale);
@@ -76,14 +86,27 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
     };
     let units: Vec<NewUnit> = specs
         .iter()
-        .map(|s| NewUnit { code: s.code.clone(), name: s.name.clone(), kind: kind_of(s.kind), parent_code: s.parent_code.clone() })
+        .map(|s| NewUnit {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            kind: kind_of(s.kind),
+            parent_code: s.parent_code.clone(),
+        })
         .collect();
     let mut summary = GenSummary::default();
     {
         let _w = store.write_lock.lock().await;
         let txn = store.db.begin().await?;
         insert_units(&txn, &units).await?;
-        append(&txn, &store.audit_key(), &AuditActor::system(), "gen.units", "units", &format!("{}", units.len())).await?;
+        append(
+            &txn,
+            &store.audit_key(),
+            &AuditActor::system(),
+            "gen.units",
+            "units",
+            &format!("{}", units.len()),
+        )
+        .await?;
         txn.commit().await?;
         store.forget_units();
     }
@@ -94,7 +117,11 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
     let mut seen_ids = std::collections::HashSet::new();
     let mut by_unit: Vec<Vec<(String, String)>> = vec![Vec::new(); specs.len()];
     for (ui, s) in specs.iter().enumerate() {
-        let n = if s.parent_code.is_none() { p.officers_per_unit / 3 } else { rng.random_range(p.officers_per_unit / 2..=p.officers_per_unit * 3 / 2) };
+        let n = if s.parent_code.is_none() {
+            p.officers_per_unit / 3
+        } else {
+            rng.random_range(p.officers_per_unit / 2..=p.officers_per_unit * 3 / 2)
+        };
         for k in 0..n {
             let name = text::person_name(&mut rng);
             let badge = format!("{}{:04}", text::officer_badge(s.kind, ui as u32), k);
@@ -124,20 +151,99 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
 
     // One demo account per role. District-level accounts show how data scope narrows what people see.
     let root = &specs[0];
-    let district_police = specs.iter().find(|s| s.kind == "police" && s.parent_code.as_deref() != Some(root.code.as_str())).unwrap_or(root);
-    let district_court = specs.iter().find(|s| s.kind == "court" && s.parent_code.as_deref() != Some(root.code.as_str())).unwrap_or(root);
-    let officer_badge = officers.iter().find(|o| o.unit_code == district_police.code).map(|o| o.badge.clone());
+    let district_police = specs
+        .iter()
+        .find(|s| s.kind == "police" && s.parent_code.as_deref() != Some(root.code.as_str()))
+        .unwrap_or(root);
+    let district_court = specs
+        .iter()
+        .find(|s| s.kind == "court" && s.parent_code.as_deref() != Some(root.code.as_str()))
+        .unwrap_or(root);
+    let officer_badge = officers
+        .iter()
+        .find(|o| o.unit_code == district_police.code)
+        .map(|o| o.badge.clone());
     let accounts: Vec<(&str, &str, Role, &str, DataScope, Option<String>)> = vec![
-        ("admin", "系统管理员", Role::Sysadmin, root.code.as_str(), DataScope::All, None),
-        ("office", "整顿办 王主任", Role::CampaignOffice, root.code.as_str(), DataScope::All, None),
-        ("jiwei", "纪检监察 李处长", Role::DisciplineInspector, root.code.as_str(), DataScope::All, None),
-        ("jiwei_qu", "区纪检 赵科长", Role::DisciplineInspector, district_police.code.as_str(), DataScope::Subtree, None),
-        ("duchazu", "督导组 陈组长", Role::Inspector, root.code.as_str(), DataScope::All, None),
-        ("lianluo", "联络员 周敏", Role::UnitLiaison, district_court.code.as_str(), DataScope::OwnUnit, None),
-        ("fuzeren", "单位负责人 吴局长", Role::UnitLeader, district_police.code.as_str(), DataScope::Subtree, None),
-        ("ganjing", "干警 孙磊", Role::Officer, district_police.code.as_str(), DataScope::OwnUnit, officer_badge),
-        ("baoguan", "保管员 郑洁", Role::Custodian, root.code.as_str(), DataScope::All, None),
-        ("shenji", "审计员 冯静", Role::Auditor, root.code.as_str(), DataScope::All, None),
+        (
+            "admin",
+            "系统管理员",
+            Role::Sysadmin,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
+        (
+            "office",
+            "整顿办 王主任",
+            Role::CampaignOffice,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
+        (
+            "jiwei",
+            "纪检监察 李处长",
+            Role::DisciplineInspector,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
+        (
+            "jiwei_qu",
+            "区纪检 赵科长",
+            Role::DisciplineInspector,
+            district_police.code.as_str(),
+            DataScope::Subtree,
+            None,
+        ),
+        (
+            "duchazu",
+            "督导组 陈组长",
+            Role::Inspector,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
+        (
+            "lianluo",
+            "联络员 周敏",
+            Role::UnitLiaison,
+            district_court.code.as_str(),
+            DataScope::OwnUnit,
+            None,
+        ),
+        (
+            "fuzeren",
+            "单位负责人 吴局长",
+            Role::UnitLeader,
+            district_police.code.as_str(),
+            DataScope::Subtree,
+            None,
+        ),
+        (
+            "ganjing",
+            "干警 孙磊",
+            Role::Officer,
+            district_police.code.as_str(),
+            DataScope::OwnUnit,
+            officer_badge,
+        ),
+        (
+            "baoguan",
+            "保管员 郑洁",
+            Role::Custodian,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
+        (
+            "shenji",
+            "审计员 冯静",
+            Role::Auditor,
+            root.code.as_str(),
+            DataScope::All,
+            None,
+        ),
     ];
     for (username, display, role, unit, scope, badge) in accounts {
         let u = NewUser {
@@ -150,19 +256,37 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
             officer_badge: badge,
         };
         store.create_user(&AuditActor::system(), &u).await?;
-        summary.users.push((username.to_string(), role.label().to_string(), display.to_string()));
+        summary.users.push((
+            username.to_string(),
+            role.label().to_string(),
+            display.to_string(),
+        ));
     }
 
     // Clues over the past year in every state; about half come from the public portal as sealed tips.
     let unit_ids: Vec<(String, String, String)> = {
         let all = store.units().await?;
-        specs.iter().filter_map(|s| all.iter().find(|u| u.code == s.code).map(|u| (u.id.clone(), u.name.clone(), s.kind.to_string()))).collect()
+        specs
+            .iter()
+            .filter_map(|s| {
+                all.iter()
+                    .find(|u| u.code == s.code)
+                    .map(|u| (u.id.clone(), u.name.clone(), s.kind.to_string()))
+            })
+            .collect()
     };
     let cal = store.calendar().await?;
     let limits = StepLimits::default();
     let now = now_ms();
     let handler_id: String = {
-        let r = Sql::of(&store.db).one(&store.db, "SELECT id FROM users WHERE username = 'jiwei'", vals![]).await?.ok_or(StoreError::NotFound)?;
+        let r = Sql::of(&store.db)
+            .one(
+                &store.db,
+                "SELECT id FROM users WHERE username = 'jiwei'",
+                vals![],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
         crate::db::get(&r, "id")?
     };
     let root_id = unit_ids[0].0.clone();
@@ -172,7 +296,20 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         let _w = store.write_lock.lock().await;
         let txn = store.db.begin().await?;
         for _ in 0..batch {
-            let g = one_clue(store, &txn, &mut rng, &unit_ids, &by_unit, &root_id, &handler_id, &cal, &limits, now, made).await?;
+            let g = one_clue(
+                store,
+                &txn,
+                &mut rng,
+                &unit_ids,
+                &by_unit,
+                &root_id,
+                &handler_id,
+                &cal,
+                &limits,
+                now,
+                made,
+            )
+            .await?;
             if let Some(r) = g {
                 summary.tips += 1;
                 if summary.sample_receipts.len() < 5 {
@@ -181,14 +318,26 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
             }
             made += 1;
         }
-        append(&txn, &store.audit_key(), &AuditActor::system(), "gen.clues", "clues", &format!("{batch}")).await?;
+        append(
+            &txn,
+            &store.audit_key(),
+            &AuditActor::system(),
+            "gen.clues",
+            "clues",
+            &format!("{batch}"),
+        )
+        .await?;
         txn.commit().await?;
     }
     summary.clues = made;
     Ok(summary)
 }
 
-async fn bulk_officers<C: ConnectionTrait>(store: &Store, c: &C, officers: &[NewOfficer]) -> Result<()> {
+async fn bulk_officers<C: ConnectionTrait>(
+    store: &Store,
+    c: &C,
+    officers: &[NewOfficer],
+) -> Result<()> {
     let sql = Sql::of(c);
     let mut unit_ids = std::collections::HashMap::new();
     for u in store.units().await? {
@@ -204,7 +353,16 @@ async fn bulk_officers<C: ConnectionTrait>(store: &Store, c: &C, officers: &[New
                 Some(id) => (Some(store.id_hash(id)), Some(id.masked())),
                 None => (None, None),
             };
-            v.extend(vals![new_id(), unit.as_str(), o.name.as_str(), o.badge.as_str(), o.position.as_str(), h, m, now_ms()]);
+            v.extend(vals![
+                new_id(),
+                unit.as_str(),
+                o.name.as_str(),
+                o.badge.as_str(),
+                o.position.as_str(),
+                h,
+                m,
+                now_ms()
+            ]);
         }
         sql.exec(c, &format!("INSERT INTO officers (id, unit_id, name, badge, position, id_hash, id_masked, active, created_at) VALUES {}", marks.join(", ")), v).await?;
     }
@@ -239,14 +397,25 @@ async fn one_clue<C: ConnectionTrait>(
     let day = 24 * 3600 * 1000i64;
     // About half the clues are closed over the past year; open ones are recent and mostly within their limits.
     let closed = rng.random_bool(0.55);
-    let age_days = if closed { rng.random_range(20..360i64) } else { rng.random_range(0..45i64) };
+    let age_days = if closed {
+        rng.random_range(20..360i64)
+    } else {
+        rng.random_range(0..45i64)
+    };
     let created = now - age_days * day - rng.random_range(0..day);
-    let step = if closed { 6 } else { rng.random_range(0..=((age_days / 6) as usize).min(5)) };
+    let step = if closed {
+        6
+    } else {
+        rng.random_range(0..=((age_days / 6) as usize).min(5))
+    };
     let state = PATH[step];
     let cats = ProblemCategory::all();
     let category = cats[rng.random_range(0..cats.len())];
     let ui = rng.random_range(1..units.len());
-    let (accused, _badge) = roster[ui].get(rng.random_range(0..roster[ui].len().max(1))).cloned().unwrap_or_else(|| (text::person_name(rng), String::new()));
+    let (accused, _badge) = roster[ui]
+        .get(rng.random_range(0..roster[ui].len().max(1)))
+        .cloned()
+        .unwrap_or_else(|| (text::person_name(rng), String::new()));
     let (unit_id, unit_name, kind) = &units[ui];
     let position = text::position(kind, rng).to_string();
     let public = index % 2 == 0;
@@ -258,7 +427,8 @@ async fn one_clue<C: ConnectionTrait>(
     };
     let number = crate::tips::next_number(c, "XS", created).await?;
     let clue_id = new_id();
-    let disposal = (step >= 2).then(|| DisposalMethod::all()[rng.random_range(0..DisposalMethod::all().len())]);
+    let disposal = (step >= 2)
+        .then(|| DisposalMethod::all()[rng.random_range(0..DisposalMethod::all().len())]);
     let conclusion = (step >= 4).then(|| Conclusion::all()[rng.random_range(0..3)]);
     let outcome = match (step >= 5, conclusion) {
         (true, Some(Conclusion::False)) => Some(Outcome::None),
@@ -267,7 +437,13 @@ async fn one_clue<C: ConnectionTrait>(
     };
     // Each step took a few working days; the current one started at `since`.
     let mut t = created;
-    let mut events = vec![("register", None, ClueState::Registered, format!("{}登记", source.label()), t)];
+    let mut events = vec![(
+        "register",
+        None,
+        ClueState::Registered,
+        format!("{}登记", source.label()),
+        t,
+    )];
     for (i, st) in PATH.iter().enumerate().take(step + 1).skip(1) {
         t += rng.random_range(1..=4) * day;
         if t > now {
@@ -275,10 +451,31 @@ async fn one_clue<C: ConnectionTrait>(
         }
         let (code, note) = match st {
             ClueState::Assigned => ("assign", format!("分办至{unit_name}")),
-            ClueState::Disposing => ("dispose", format!("处置方式：{}", disposal.map(|d| d.label()).unwrap_or_default())),
-            ClueState::Verified => ("verify", format!("核查完毕。{}", text::verification_note(conclusion.map(|c| c.as_str()).unwrap_or("false"), rng))),
-            ClueState::Concluded => ("conclude", format!("认定：{}", conclusion.map(|c| c.label()).unwrap_or_default())),
-            ClueState::Handled => ("handle", format!("处理：{}", outcome.map(|o| o.label()).unwrap_or_default())),
+            ClueState::Disposing => (
+                "dispose",
+                format!(
+                    "处置方式：{}",
+                    disposal.map(|d| d.label()).unwrap_or_default()
+                ),
+            ),
+            ClueState::Verified => (
+                "verify",
+                format!(
+                    "核查完毕。{}",
+                    text::verification_note(conclusion.map(|c| c.as_str()).unwrap_or("false"), rng)
+                ),
+            ),
+            ClueState::Concluded => (
+                "conclude",
+                format!(
+                    "认定：{}",
+                    conclusion.map(|c| c.label()).unwrap_or_default()
+                ),
+            ),
+            ClueState::Handled => (
+                "handle",
+                format!("处理：{}", outcome.map(|o| o.label()).unwrap_or_default()),
+            ),
             _ => ("close", "办结".to_string()),
         };
         events.push((code, Some(PATH[i - 1]), *st, note, t));
@@ -286,21 +483,41 @@ async fn one_clue<C: ConnectionTrait>(
     let since = t;
     // Most steps keep their limits; about one in eight open clues is left overdue.
     let due = limits.limit_for(state).map(|d| {
-        let start = if state != ClueState::Closed && rng.random_bool(0.12) { since - 40 * day } else { since };
-        cal.add_workdays(local_date(start), d).format("%Y-%m-%d").to_string()
+        let start = if state != ClueState::Closed && rng.random_bool(0.12) {
+            since - 40 * day
+        } else {
+            since
+        };
+        cal.add_workdays(local_date(start), d)
+            .format("%Y-%m-%d")
+            .to_string()
     });
     let supervised = state != ClueState::Closed && rng.random_bool(0.06);
     let handling_unit = if step >= 1 { unit_id.as_str() } else { root_id };
     let text = text::tip_text(category.as_str(), &accused, unit_name, rng);
-    let summary = if public { String::new() } else { text.chars().take(120).collect() };
+    let summary = if public {
+        String::new()
+    } else {
+        text.chars().take(120).collect()
+    };
     let mut tip_id = None;
     let mut receipt = None;
     if public {
-        let r = gen_tip(store, c, rng, &clue_id, &number, category, &text, created, state, outcome).await?;
+        let r = gen_tip(
+            store, c, rng, &clue_id, &number, category, &text, created, state, outcome,
+        )
+        .await?;
         tip_id = Some(r.0.clone());
         receipt = Some((r.1, r.2));
     }
-    let summary = if public { format!("群众举报 {}", receipt.as_ref().map(|r| r.1.as_str()).unwrap_or_default()) } else { summary };
+    let summary = if public {
+        format!(
+            "群众举报 {}",
+            receipt.as_ref().map(|r| r.1.as_str()).unwrap_or_default()
+        )
+    } else {
+        summary
+    };
     sql.exec(
         c,
         "INSERT INTO clues (id, number, source, category, state, unit_id, accused_name, accused_unit, accused_position, accused_officer_id, summary, tip_id, disposal, conclusion, outcome, supervised, supervise_note, state_since, due_date, created_by, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
@@ -337,13 +554,21 @@ async fn gen_tip<C: ConnectionTrait>(
 ) -> Result<(String, String, String)> {
     let sql = Sql::of(c);
     let id = new_id();
-    let digits: String = (0..domain::tips::ReceiptCode::LEN).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect();
+    let digits: String = (0..domain::tips::ReceiptCode::LEN)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect();
     let receipt = domain::tips::ReceiptCode::from_digits(digits)?;
     let (dk, wrapped) = store.keyring.new_data_key();
     let aad = |what: &str| format!("tip:{id}:{what}").into_bytes();
-    let content = dk.seal(&aad("content"), serde_json::json!({ "description": description }).to_string().as_bytes());
+    let content = dk.seal(
+        &aad("content"),
+        serde_json::json!({ "description": description })
+            .to_string()
+            .as_bytes(),
+    );
     let identity = rng.random_bool(0.3).then(|| {
-        let ident = serde_json::json!({ "name": text::person_name(rng), "contact": text::phone(rng) });
+        let ident =
+            serde_json::json!({ "name": text::person_name(rng), "contact": text::phone(rng) });
         dk.seal(&aad("identity"), ident.to_string().as_bytes())
     });
     let number = crate::tips::next_number(c, "JB", created).await?;
@@ -366,7 +591,11 @@ async fn gen_tip<C: ConnectionTrait>(
             Some(Outcome::None) => "false",
             _ => "true",
         };
-        msgs.push(("handler", "feedback", text::feedback_text(concl, outcome.map(|o| o.label()).unwrap_or("无"), rng)));
+        msgs.push((
+            "handler",
+            "feedback",
+            text::feedback_text(concl, outcome.map(|o| o.label()).unwrap_or("无"), rng),
+        ));
     }
     for (i, (dir, kind, body)) in msgs.into_iter().enumerate() {
         let mid = new_id();
@@ -380,4 +609,3 @@ async fn gen_tip<C: ConnectionTrait>(
     }
     Ok((id, receipt.grouped(), number))
 }
-

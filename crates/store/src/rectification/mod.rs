@@ -180,6 +180,8 @@ pub struct LedgerCount {
     pub overdue: i64,
 }
 
+/// One history entry of a row or a rule (`table`, `owner_col` name which); every field is a fact shown.
+#[allow(clippy::too_many_arguments)]
 async fn insert_event<C: ConnectionTrait>(
     c: &C,
     table: &str,

@@ -383,10 +383,10 @@ impl Store {
             .await?;
         let mut out: Vec<(Leniency, i64)> = Leniency::all().iter().map(|l| (*l, 0)).collect();
         for r in &rows {
-            if let Ok(l) = Leniency::parse(&get::<String>(r, "outcome")?) {
-                if let Some(e) = out.iter_mut().find(|e| e.0 == l) {
-                    e.1 = get(r, "n")?;
-                }
+            if let Ok(l) = Leniency::parse(&get::<String>(r, "outcome")?)
+                && let Some(e) = out.iter_mut().find(|e| e.0 == l)
+            {
+                e.1 = get(r, "n")?;
             }
         }
         Ok(out)

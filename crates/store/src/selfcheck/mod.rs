@@ -540,11 +540,11 @@ impl Store {
             })
             .collect();
         for r in &rows {
-            if let Ok(c) = ProblemCategory::parse(&get::<String>(r, "category")?) {
-                if let Some(s) = cats.iter_mut().find(|s| s.category == c) {
-                    s.reported = get::<Option<i64>>(r, "reported")?.unwrap_or(0);
-                    s.nil = get::<Option<i64>>(r, "nil")?.unwrap_or(0);
-                }
+            if let Ok(c) = ProblemCategory::parse(&get::<String>(r, "category")?)
+                && let Some(s) = cats.iter_mut().find(|s| s.category == c)
+            {
+                s.reported = get::<Option<i64>>(r, "reported")?.unwrap_or(0);
+                s.nil = get::<Option<i64>>(r, "nil")?.unwrap_or(0);
             }
         }
         Ok((stats, cats))

@@ -56,7 +56,12 @@ async fn insert(app: &TestApp, r: &Row) {
 }
 
 async fn first_bad(app: &TestApp) -> Option<i64> {
-    app.store.audit_verify().await.unwrap().first_bad.map(|b| b.0)
+    app.store
+        .audit_verify()
+        .await
+        .unwrap()
+        .first_bad
+        .map(|b| b.0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,13 +71,31 @@ async fn changing_deleting_swapping_or_truncating_audit_rows_is_detected() {
 
 async fn tamper(app: TestApp) {
     // Real actions fill the trail: tips, logins, reads, a step.
-    for d in ["看守所民警违规为在押人员传递物品。", "法院执行干警违规查封案外人财产。", "派出所辅警利用职务便利泄露案情。"] {
+    for d in [
+        "看守所民警违规为在押人员传递物品。",
+        "法院执行干警违规查封案外人财产。",
+        "派出所辅警利用职务便利泄露案情。",
+    ] {
         app.submit_tip(&tip(d)).await;
     }
     let token = app.api_token("jiwei").await;
-    let list: serde_json::Value = app.public().get(app.url("/api/v1/clues")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let list: serde_json::Value = app
+        .public()
+        .get(app.url("/api/v1/clues"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let clue = list["items"][0]["id"].as_str().unwrap().to_string();
-    app.public().get(app.url(&format!("/api/v1/clues/{clue}/tip"))).bearer_auth(&token).send().await.unwrap();
+    app.public()
+        .get(app.url(&format!("/api/v1/clues/{clue}/tip")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let auditor = app.login("shenji").await;
     let csrf = app.csrf(&auditor, "/audit").await;
 
@@ -89,15 +112,27 @@ async fn tamper(app: TestApp) {
     put(&app, k, &changed).await;
     assert_eq!(first_bad(&app).await, Some(k), "an edited row");
     // The auditor's check on the page says the same, naming the row.
-    let res = auditor.post(app.url("/audit/verify")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let res = auditor
+        .post(app.url("/audit/verify"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     let page = expect_status(res, StatusCode::OK, "verify page").await;
-    assert!(page.contains("未通过") && page.contains(&format!("第{k}条")), "the page names row {k}");
+    assert!(
+        page.contains("未通过") && page.contains(&format!("第{k}条")),
+        "the page names row {k}"
+    );
     put(&app, k, &at(k)).await;
     // The page's own check appended a row; keep the comparison on the original rows.
     assert_eq!(first_bad(&app).await, None, "restored");
 
     // 2. One row deleted.
-    assert_eq!(app.exec("DELETE FROM audit_log WHERE seq = ?", vec![Db::from(k)]).await, 1);
+    assert_eq!(
+        app.exec("DELETE FROM audit_log WHERE seq = ?", vec![Db::from(k)])
+            .await,
+        1
+    );
     assert_eq!(first_bad(&app).await, Some(k), "a deleted row");
     insert(&app, &at(k)).await;
     assert_eq!(first_bad(&app).await, None);
@@ -122,7 +157,12 @@ async fn tamper(app: TestApp) {
     let all_now = rows(&app).await;
     let last = all_now.len() as i64;
     assert!(last >= n);
-    let removed = app.exec("DELETE FROM audit_log WHERE seq > ?", vec![Db::from(last - 2)]).await;
+    let removed = app
+        .exec(
+            "DELETE FROM audit_log WHERE seq > ?",
+            vec![Db::from(last - 2)],
+        )
+        .await;
     assert_eq!(removed, 2);
     assert_eq!(first_bad(&app).await, Some(last - 1), "a truncated tail");
     for r in &all_now[(last - 2) as usize..] {
