@@ -419,14 +419,10 @@ pub(crate) async fn next_number<C: ConnectionTrait>(
     Ok(format!("{name}-{value:06}"))
 }
 
-/// Tips whose SimHash lies within this many bits count as near-duplicates. Complaints are short (tens of
-/// tokens), so one changed word moves 3–7 bits while unrelated complaints on one subject sit 25+ apart.
-pub const NEAR_TIP_DISTANCE: u32 = 8;
-
 /// Every tip's SimHash in memory (8 bytes plus two short strings a tip: ~10 MB per 100,000), kept
 /// current by reading only rows newer than the last one seen, so other server processes' tips count too.
 /// A linear scan of 100,000 hashes takes well under a millisecond; band lookups in SQL cannot reach
-/// distance 8 without scanning most of the table.
+/// `search::NEAR_DISTANCE` without scanning most of the table.
 #[derive(Default)]
 pub(crate) struct NearIndex {
     entries: Vec<(u64, String, String)>,
@@ -462,7 +458,7 @@ impl NearIndex {
     fn nearest(&self, h: u64) -> Option<(String, String)> {
         self.entries
             .iter()
-            .filter(|e| search::hamming(e.0, h) <= NEAR_TIP_DISTANCE)
+            .filter(|e| search::is_near(e.0, h))
             .min_by_key(|e| (search::hamming(e.0, h), e.2.clone()))
             .map(|e| (e.1.clone(), e.2.clone()))
     }
