@@ -5,8 +5,10 @@
 //! well-formed xlsx before a parser sees it. It knows nothing of the campaign's domain and depends on
 //! no crate of ours; callers turn their rows into [`Cell`]s and the imported [`Sheet`] into their types.
 
+pub mod docx;
 mod export;
 mod import;
 
+pub use docx::{Block, Briefing, briefing_bytes, write_briefing};
 pub use export::{Cell, ReportError, neutralize, template_xlsx, write_xlsx};
 pub use import::{ImportError, RowError, Sheet, errors_report, read_xlsx};

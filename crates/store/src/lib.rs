@@ -15,6 +15,7 @@ pub mod error;
 pub mod jobs;
 pub mod migrate;
 pub mod org;
+pub mod progress;
 pub mod rectification;
 pub mod selfcheck;
 pub mod study;

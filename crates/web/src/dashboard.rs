@@ -6,10 +6,8 @@
 //! repeated that work. Counts a few seconds old are fine on a dashboard; lists, details and notices are
 //! never cached.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use askama::Template;
 use axum::Router;
@@ -23,6 +21,7 @@ use store::{Actor, Store};
 
 use crate::AppState;
 use crate::auth::{Staff, home_for};
+use crate::cache::Cache;
 use crate::charts;
 use crate::clues::{category_label, source_label, state_label};
 use crate::error::Error;
@@ -59,7 +58,7 @@ fn labelled(data: &[(String, i64)], f: fn(&str) -> &'static str) -> Vec<(String,
 async fn dashboard(State(state): State<AppState>, s: Staff) -> Result<Response, Error> {
     s.require(Permission::ViewDashboard)?;
     // Inspectors see the dashboard but not clue rows; their counts are the same scoped aggregates.
-    let d = Dashboard::clone(&*state.dashboard_cache.get(&state.store, &s.actor).await?);
+    let d = Dashboard::clone(&*dashboard_of(&state.dashboard_cache, &state.store, &s.actor).await?);
     let notices: Vec<Notification> = state.store.notifications(&s.actor, 20).await?;
     Ok(page(&DashboardPage {
         nav: s.nav("/dashboard"),
@@ -91,45 +90,12 @@ async fn dashboard(State(state): State<AppState>, s: Staff) -> Result<Response, 
 /// How long cached aggregates are served before one refresh starts (the stale copy is served meanwhile).
 pub const DASHBOARD_TTL: Duration = Duration::from_secs(30);
 
-/// Different scopes seen at most; beyond that the map starts over (each user has one scope).
-const MAX_SCOPES: usize = 1000;
-
-/// Dashboard aggregates per data scope: computed once, then served while one background refresh runs.
-#[derive(Default)]
-pub struct DashboardCache {
-    slots: Mutex<HashMap<String, Arc<Slot>>>,
-}
-
-#[derive(Default)]
-struct Slot {
-    value: Mutex<Option<(Arc<Dashboard>, Instant)>>,
-    refreshing: AtomicBool,
-    /// Held while the first value is computed, so a burst of first views makes one computation.
-    first: tokio::sync::Mutex<()>,
-}
-
-impl Slot {
-    fn current(&self) -> Option<(Arc<Dashboard>, Instant)> {
-        self.value.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn set(&self, d: Arc<Dashboard>) {
-        *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some((d, Instant::now()));
-    }
-}
-
-/// Clears the refresh flag however the refresh ends, panics included.
-struct Refreshing(Arc<Slot>);
-
-impl Drop for Refreshing {
-    fn drop(&mut self) {
-        self.0.refreshing.store(false, Ordering::Release);
-    }
-}
+/// Dashboard aggregates per data scope.
+pub type DashboardCache = Cache<Dashboard>;
 
 /// Everything the store's scope filter reads from the actor: scope, unit, and the officer's own id
 /// (an officer never counts clues about themself).
-fn scope_key(a: &Actor) -> String {
+pub(crate) fn scope_key(a: &Actor) -> String {
     format!(
         "{:?}|{}|{}|{}",
         a.scope,
@@ -139,39 +105,15 @@ fn scope_key(a: &Actor) -> String {
     )
 }
 
-impl DashboardCache {
-    fn slot(&self, key: String) -> Arc<Slot> {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        if slots.len() >= MAX_SCOPES && !slots.contains_key(&key) {
-            slots.clear();
-        }
-        slots.entry(key).or_default().clone()
-    }
-
-    pub async fn get(&self, store: &Store, actor: &Actor) -> Result<Arc<Dashboard>, Error> {
-        let slot = self.slot(scope_key(actor));
-        if let Some((d, at)) = slot.current() {
-            if at.elapsed() >= DASHBOARD_TTL && !slot.refreshing.swap(true, Ordering::AcqRel) {
-                let guard = Refreshing(slot.clone());
-                let (store, actor) = (store.clone(), actor.clone());
-                tokio::spawn(async move {
-                    match store.dashboard(&actor).await {
-                        Ok(d) => guard.0.set(Arc::new(d)),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "dashboard refresh failed; serving the older counts")
-                        }
-                    }
-                    drop(guard);
-                });
-            }
-            return Ok(d);
-        }
-        let _first = slot.first.lock().await;
-        if let Some((d, _)) = slot.current() {
-            return Ok(d);
-        }
-        let d = Arc::new(store.dashboard(actor).await?);
-        slot.set(d.clone());
-        Ok(d)
-    }
+async fn dashboard_of(
+    cache: &DashboardCache,
+    store: &Store,
+    actor: &Actor,
+) -> Result<Arc<Dashboard>, Error> {
+    let (store, a) = (store.clone(), actor.clone());
+    cache
+        .get(&scope_key(actor), move || async move {
+            Ok(store.dashboard(&a).await?)
+        })
+        .await
 }

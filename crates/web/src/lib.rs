@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod campaign;
 pub mod charts;
 pub mod clues;
@@ -13,6 +14,7 @@ pub mod dashboard;
 pub mod error;
 pub mod org;
 pub mod portal;
+pub mod progress;
 pub mod rectification;
 pub mod selfcheck;
 pub mod settings;
@@ -116,6 +118,8 @@ pub struct AppState {
     pub submit_limiter: Arc<Mutex<RateLimiter>>,
     /// Dashboard aggregates per data scope (see `dashboard::DASHBOARD_TTL`).
     pub dashboard_cache: Arc<dashboard::DashboardCache>,
+    /// Campaign progress figures per campaign, every scope filtered from one copy (see `progress`).
+    pub progress_cache: Arc<cache::Cache<store::progress::Progress>>,
     /// Second-factor attempts per account: 5 at once, then one a minute, so a stolen password
     /// cannot be followed by guessing all million codes.
     pub totp_limiter: Arc<Mutex<RateLimiter>>,
@@ -142,7 +146,8 @@ impl AppState {
             config: Arc::new(config),
             receipt_limiter: limits.receipt.limiter(),
             submit_limiter: limits.submit.limiter(),
-            dashboard_cache: Arc::new(dashboard::DashboardCache::default()),
+            dashboard_cache: Arc::new(cache::Cache::new(dashboard::DASHBOARD_TTL)),
+            progress_cache: Arc::new(cache::Cache::new(progress::PROGRESS_TTL)),
             totp_limiter: Arc::new(Mutex::new(RateLimiter::new(5, 1, 1_000_000, 1_000_000))),
         }
     }
@@ -160,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::routes())
         .merge(clues::routes())
         .merge(campaign::routes())
+        .merge(progress::routes())
         .merge(tips::routes())
         .merge(selfcheck::routes())
         .merge(rectification::routes())

@@ -26,6 +26,7 @@ impl Nav {
             links.push(("/dashboard", "工作台"));
         }
         if r.can(Permission::ViewCampaign) {
+            links.push(("/progress", "整顿进展"));
             links.push(("/campaigns", "整顿活动"));
             links.push(("/tasks", "工作任务"));
         }

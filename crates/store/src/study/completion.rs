@@ -130,9 +130,35 @@ impl Store {
         actor: &Actor,
         campaign_id: &str,
     ) -> Result<Vec<UnitCompletion>> {
-        let req = self.study_requirement(campaign_id).await?;
         let (cond, cv) = actor.scope_condition("o.unit_id");
-        let (progress, pv) = progress_sql(campaign_id, &cond, &cv);
+        let counts = self.study_counts_where(campaign_id, &cond, &cv).await?;
+        Ok(self
+            .units_in_scope(actor)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let (done, total) = counts.get(&u.id).copied().unwrap_or((0, 0));
+                UnitCompletion {
+                    unit_id: u.id,
+                    unit_name: u.name,
+                    depth: u.depth,
+                    done,
+                    total,
+                    rate: domain::study::rate_percent(done, total),
+                }
+            })
+            .collect())
+    }
+
+    /// (done, active officers) per unit id, for the officers `cond` (on alias `o`) keeps.
+    pub(crate) async fn study_counts_where(
+        &self,
+        campaign_id: &str,
+        cond: &str,
+        cv: &[Value],
+    ) -> Result<std::collections::HashMap<String, (i64, i64)>> {
+        let req = self.study_requirement(campaign_id).await?;
+        let (progress, pv) = progress_sql(campaign_id, cond, cv);
         let mut v = done_values(&req);
         v.extend(pv);
         let rows = Sql::of(&self.db)
@@ -151,22 +177,7 @@ impl Store {
                 (get::<i64>(r, "done")?, get::<i64>(r, "total")?),
             );
         }
-        Ok(self
-            .units_in_scope(actor)
-            .await?
-            .into_iter()
-            .map(|u| {
-                let (done, total) = counts.get(&u.id).copied().unwrap_or((0, 0));
-                UnitCompletion {
-                    unit_id: u.id,
-                    unit_name: u.name,
-                    depth: u.depth,
-                    done,
-                    total,
-                    rate: domain::study::rate_percent(done, total),
-                }
-            })
-            .collect())
+        Ok(counts)
     }
 
     fn completion_filter(actor: &Actor, unit_id: Option<&str>) -> (String, Vec<Value>) {
