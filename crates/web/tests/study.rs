@@ -340,6 +340,16 @@ async fn roles_refused(app: TestApp) {
             format!("/study/completion/officers.xlsx?campaign={c}"),
             progress,
         ),
+        (
+            M::Get,
+            format!("/study/completion.xlsx?campaign={c}"),
+            progress,
+        ),
+        (
+            M::Get,
+            format!("/study/essays/export?campaign={c}"),
+            review_or_take,
+        ),
     ];
     let before = count(&app, "SELECT COUNT(*) FROM audit_log", vals![]).await;
     for role in ONE_PER_ROLE {
@@ -410,6 +420,16 @@ async fn other_units(app: TestApp) {
     let b_test = new_test(&app, &office, &c, DISTRICT_B, "1").await;
 
     let leader_a = app.login("leader_a").await;
+    // The per-unit export keeps to the leader's subtree.
+    let xlsx = leader_a
+        .get(app.url(&format!("/study/completion.xlsx?campaign={c}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let text = common::unzip_all(&xlsx.bytes().await.unwrap());
+    assert!(common::contains(&text, "甲区公安分局".as_bytes()));
+    assert!(!common::contains(&text, "乙区人民法院".as_bytes()));
     let csrf = app.csrf(&leader_a, "/study/activities/new").await;
     for path in [
         format!("/study/activities/{b_activity}"),
@@ -1229,6 +1249,22 @@ async fn essays_and_completion(app: TestApp) {
         .await
         .unwrap();
     expect_status(res, StatusCode::BAD_REQUEST, "review an approved essay").await;
+    // The list exports with its filter: the approved essay is in, with its revision count.
+    let xlsx = leader
+        .get(app.url(&format!("/study/essays/export?campaign={c}&state=approved")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let text = common::unzip_all(&xlsx.bytes().await.unwrap());
+    assert!(common::contains(&text, "学习体会（修改稿）".as_bytes()));
+    let xlsx = leader
+        .get(app.url(&format!("/study/essays/export?campaign={c}&state=returned")))
+        .send()
+        .await
+        .unwrap();
+    let text = common::unzip_all(&xlsx.bytes().await.unwrap());
+    assert!(!common::contains(&text, "学习体会（修改稿）".as_bytes()));
 
     // The office asks for one essay and no test: the officer has finished; the leader (an officer too) has not.
     let ocsrf = app

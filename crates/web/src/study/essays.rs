@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::access::Permission;
 use domain::study::{EssayState, essay_text};
+use reports::Cell;
 use serde::Deserialize;
 use store::StoreError;
 use store::study::{Essay, EssayEvent, EssayFilter};
@@ -21,6 +22,7 @@ use crate::view::{Nav, Pager, fmt_time, q};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/study/essays", get(list))
+        .route("/study/essays/export", get(export))
         .route("/study/essays/new", get(new_page).post(submit))
         .route("/study/essays/{id}", get(detail))
         .route("/study/essays/{id}/review", post(review))
@@ -93,6 +95,76 @@ async fn list(
             campaign: c.id().to_string(),
         },
         false,
+    ))
+}
+
+const EXPORT_HEADERS: &[&str] = &[
+    "标题",
+    "干警",
+    "警号",
+    "单位",
+    "状态",
+    "修改次数",
+    "提交时间",
+    "审阅时间",
+    "审阅意见",
+];
+
+/// The list with its filters, every page, without the essays' bodies (they are read one by one).
+async fn export(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(lq): Query<ListQuery>,
+) -> Result<Response, Error> {
+    may_read(&s)?;
+    let c = Campaigns::load(&state, lq.campaign.as_deref()).await?;
+    let filter = EssayFilter {
+        campaign_id: c.current.as_ref().map(|c| c.id.clone()),
+        state: EssayState::parse(lq.state.as_deref().unwrap_or("")).ok(),
+    };
+    let (actor, st) = (s.actor.clone(), state.clone());
+    let (bytes, n) = super::export_xlsx("体会文章", EXPORT_HEADERS, move |tx| async move {
+        let mut n = 0u64;
+        let per = 2000;
+        loop {
+            let (page, _) = st.store.essays(&actor, &filter, n, per).await?;
+            let last = (page.len() as u64) < per;
+            for e in page {
+                n += 1;
+                let row = vec![
+                    Cell::Text(e.title.clone()),
+                    Cell::Text(e.officer_name.clone()),
+                    Cell::Text(e.badge.clone()),
+                    Cell::Text(e.unit_name.clone()),
+                    Cell::Text(e.state_label().into()),
+                    Cell::Int(e.revision),
+                    Cell::Text(fmt_time(e.submitted_at)),
+                    Cell::Text(e.reviewed_at.map(fmt_time).unwrap_or_default()),
+                    Cell::Text(e.review_note.clone().unwrap_or_default()),
+                ];
+                if tx.send(row).await.is_err() {
+                    return Ok(n);
+                }
+            }
+            if last {
+                return Ok(n);
+            }
+        }
+    })
+    .await?;
+    state
+        .store
+        .audit_now(
+            &s.actor.audit(),
+            "study.essays_export",
+            &format!("campaign:{}", c.id()),
+            &format!("{n} rows"),
+        )
+        .await?;
+    Ok(super::xlsx_download(
+        bytes,
+        &format!("essays-{}.xlsx", super::stamp()),
+        &format!("体会文章-{}.xlsx", super::stamp()),
     ))
 }
 
