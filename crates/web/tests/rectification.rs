@@ -932,3 +932,58 @@ async fn ledger_import(app: TestApp) {
         .unwrap();
     assert_eq!((n, overdue[0].source.as_str()), (1, "inspection"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_export_names_every_level_of_responsibility() {
+    on_each_backend(export_levels).await
+}
+
+async fn export_levels(app: TestApp) {
+    use domain::campaign::ResponsibilityLevel;
+    use store::campaign::responsibility::Holder;
+    let cid = campaign(&app).await;
+    let office = app.actor("office").await;
+    app.store
+        .set_responsibility(
+            &office,
+            &app.unit_id(DISTRICT_A),
+            &[
+                Holder {
+                    level: ResponsibilityLevel::Principal,
+                    name: "甲区公安分局党委".into(),
+                    position: String::new(),
+                },
+                Holder {
+                    level: ResponsibilityLevel::FirstResponsible,
+                    name: "吴建国".into(),
+                    position: "局长".into(),
+                },
+                Holder {
+                    level: ResponsibilityLevel::Supervisory,
+                    name: "钱纪明".into(),
+                    position: "纪检组长".into(),
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    let (_, number) = item(&app, &cid, "office", DISTRICT_A).await;
+    let c = app.login("office").await;
+    let xlsx = c
+        .get(app.url(&format!("/rectification/items/export?campaign={cid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let text = unzip_all(&xlsx.bytes().await.unwrap());
+    for want in [
+        number.as_str(),
+        "主体责任",
+        "监督责任",
+        "甲区公安分局党委",
+        "吴建国（局长）",
+        "钱纪明（纪检组长）",
+    ] {
+        assert!(common::contains(&text, want.as_bytes()), "{want}");
+    }
+}

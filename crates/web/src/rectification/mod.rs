@@ -337,7 +337,44 @@ const EXPORT_HEADERS: &[&str] = &[
     "是否超期",
     "列入时间",
     "销号时间",
+    "主体责任",
+    "第一责任人",
+    "直接责任",
+    "监督责任",
 ];
+
+/// "name（position）" per responsibility level of a unit, in the order of the levels.
+async fn levels_of(
+    store: &store::Store,
+    cache: &std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    unit_id: &str,
+) -> Result<Vec<String>, Error> {
+    if let Some(v) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(unit_id) {
+        return Ok(v.clone());
+    }
+    let holders = store.holders(unit_id).await?;
+    let v: Vec<String> = domain::campaign::ResponsibilityLevel::all()
+        .iter()
+        .map(|l| {
+            holders
+                .iter()
+                .find(|h| h.level == *l)
+                .map(|h| {
+                    if h.position.is_empty() {
+                        h.name.clone()
+                    } else {
+                        format!("{}（{}）", h.name, h.position)
+                    }
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(unit_id.to_string(), v.clone());
+    Ok(v)
+}
 
 async fn export(
     State(state): State<AppState>,
@@ -354,6 +391,7 @@ async fn export(
         pick.id().to_string(),
         lq.filter(),
     );
+    let levels = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
     let bytes = export_xlsx(
         &state,
         &s.actor,
@@ -362,6 +400,7 @@ async fn export(
         EXPORT_HEADERS,
         move |after| {
             let (st, actor, cid, filter) = (st.clone(), actor.clone(), cid.clone(), filter.clone());
+            let levels = levels.clone();
             async move {
                 use reports::Cell::{Int, Text};
                 let page = st
@@ -369,28 +408,29 @@ async fn export(
                     .rectification_items_after(&actor, &cid, &filter, &after, 2000)
                     .await?;
                 let last = page.last().map(|i| i.id.clone()).unwrap_or_default();
-                let rows = page
-                    .into_iter()
-                    .map(|i| {
-                        vec![
-                            Text(i.number),
-                            Text(i.unit_name),
-                            Text(item_source_label(&i.source).into()),
-                            Text(category_label(&i.category).into()),
-                            Text(i.problem),
-                            Text(i.measures),
-                            Text(i.leader),
-                            Text(i.person),
-                            Text(i.deadline),
-                            Text(i.progress),
-                            Text(item_state_label(&i.state).into()),
-                            Int(i.reworks.into()),
-                            Text(if i.overdue { "超期" } else { "" }.into()),
-                            Text(fmt_time(i.created_at)),
-                            Text(i.accepted_at.map(fmt_time).unwrap_or_default()),
-                        ]
-                    })
-                    .collect();
+                let mut rows = Vec::with_capacity(page.len());
+                for i in page {
+                    let held = levels_of(&st.store, &levels, &i.unit_id).await?;
+                    let mut row = vec![
+                        Text(i.number),
+                        Text(i.unit_name),
+                        Text(item_source_label(&i.source).into()),
+                        Text(category_label(&i.category).into()),
+                        Text(i.problem),
+                        Text(i.measures),
+                        Text(i.leader),
+                        Text(i.person),
+                        Text(i.deadline),
+                        Text(i.progress),
+                        Text(item_state_label(&i.state).into()),
+                        Int(i.reworks.into()),
+                        Text(if i.overdue { "超期" } else { "" }.into()),
+                        Text(fmt_time(i.created_at)),
+                        Text(i.accepted_at.map(fmt_time).unwrap_or_default()),
+                    ];
+                    row.extend(held.into_iter().map(Text));
+                    rows.push(row);
+                }
                 Ok((rows, last))
             }
         },
