@@ -896,6 +896,40 @@ async fn ledger_import(app: TestApp) {
     )
     .await;
     assert!(body.contains("id=\"import-errors\""), "{body}");
+    let body = expect_status(
+        upload(common::zip_bomb()).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "zip bomb",
+    )
+    .await;
+    assert!(body.contains("id=\"import-errors\""), "{body}");
+    // 100,000 rows: over the ledger's cap, refused with the cap named before any row is checked.
+    let many: Vec<Vec<String>> = (0..100_000)
+        .map(|_| row(common::DISTRICT_B, "专项整治", "干预司法", &day(20)))
+        .collect();
+    let body = expect_status(
+        upload(sheet(&headers, &many)).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "100,000 rows",
+    )
+    .await;
+    assert!(
+        body.contains("一次最多导入20000行"),
+        "{}",
+        body.chars().take(500).collect::<String>()
+    );
+    // 10,000 bad rows (a unit outside the leader's scope): the first rows listed, the rest counted.
+    let body = expect_status(
+        upload(sheet(&headers, &many[..10_000])).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "10,000 bad rows",
+    )
+    .await;
+    assert!(
+        body.contains("第2行") && body.contains("另有"),
+        "{}",
+        body.chars().take(500).collect::<String>()
+    );
     assert_eq!(count(&app, "rectification_items").await, 0);
     // A clean file goes in whole; a past deadline comes in as overdue.
     rows[17] = row(common::DISTRICT_A_CHILD, "督导检查", "conduct", &day(-2));

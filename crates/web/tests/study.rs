@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-
 use common::{
     DISTRICT_A, DISTRICT_B, ONE_PER_ROLE, TestApp, expect_status, hidden, location, on_each_backend,
 };
@@ -887,27 +885,6 @@ async fn bad_spreadsheets_are_refused_with_nothing_imported() {
     on_each_backend(bad_files).await
 }
 
-/// A zip that claims to be a workbook and inflates 30 MB of zeros from a few kilobytes.
-fn zip_bomb() -> Vec<u8> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        z.start_file("[Content_Types].xml", opts).unwrap();
-        z.write_all(b"<Types/>").unwrap();
-        z.start_file("xl/workbook.xml", opts).unwrap();
-        z.write_all(b"<workbook/>").unwrap();
-        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
-        let zeros = vec![0u8; 1024 * 1024];
-        for _ in 0..30 {
-            z.write_all(&zeros).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    buf.into_inner()
-}
-
 async fn bad_files(app: TestApp) {
     let c = campaign(&app).await;
     let office = app.login("office").await;
@@ -995,7 +972,7 @@ async fn bad_files(app: TestApp) {
     );
     // A zip bomb and a file that is no workbook at all.
     let body = expect_status(
-        upload(&app, &office, &path, &csrf, &c, zip_bomb()).await,
+        upload(&app, &office, &path, &csrf, &c, common::zip_bomb()).await,
         StatusCode::BAD_REQUEST,
         "zip bomb",
     )
@@ -1079,7 +1056,7 @@ async fn bad_files(app: TestApp) {
     .await;
     assert!(body.contains("缺少必填列：答案"), "{body}");
     expect_status(
-        upload(&app, &office, qpath, &csrf, &c, zip_bomb()).await,
+        upload(&app, &office, qpath, &csrf, &c, common::zip_bomb()).await,
         StatusCode::BAD_REQUEST,
         "bank zip bomb",
     )

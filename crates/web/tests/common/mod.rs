@@ -793,3 +793,24 @@ pub async fn expect_status(res: reqwest::Response, want: StatusCode, what: &str)
     assert_eq!(status, want, "{what}: {body}");
     body
 }
+
+/// A zip that claims to be a workbook and inflates 30 MB of zeros from a few kilobytes.
+pub fn zip_bomb() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("[Content_Types].xml", opts).unwrap();
+        z.write_all(b"<Types/>").unwrap();
+        z.start_file("xl/workbook.xml", opts).unwrap();
+        z.write_all(b"<workbook/>").unwrap();
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..30 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
