@@ -99,12 +99,15 @@ const XIAOSI: u32 = 24;
 /// The largest masthead, 初号 (42 pt); a long name is set smaller so that it stays on one line.
 const CHUHAO: u32 = 84;
 
-/// 三号 characters are condensed by this much (1/20 pt) so that 28 fill a line: 16 pt is a little
-/// more than a 28th of 156 mm.
-const SANHAO_SPACING: i32 = CHAR_PITCH as i32 - (SANHAO as i32 * 10);
+/// 三号 characters are condensed by this much (1/20 pt) so that 28 fill a line: 16 pt is a little more
+/// than a 28th of 156 mm. The advance is set midway between a 29th and a 28th of the line, so that a
+/// renderer that measures a little wide (LibreOffice does while a character grid is defined) still
+/// breaks after the 28th; justification then spreads each line back to the full width.
+const SANHAO_SPACING: i32 = (TEXT_WIDTH * 2 / (CHARS_PER_LINE * 2 + 1)) as i32 - SANHAO as i32 * 10;
 
 /// docGrid's charSpace: what each 三号 character gains or loses, in 1/4096 pt, so 28 fill a line.
-/// Rounded down so the 28th character still fits.
+/// Rounded down so the 28th character still fits. The grid is what Word's page setup shows and what
+/// text a user adds follows; the generated paragraphs stay off it (see `Para::open`).
 const CHAR_SPACE: i64 =
     (TEXT_WIDTH as i64 * 4096).div_euclid(CHARS_PER_LINE as i64 * 20) - (SANHAO as i64 / 2) * 4096;
 
@@ -325,9 +328,9 @@ impl Para {
                 TEXT_WIDTH.saturating_sub(self.right)
             );
         }
-        // Off the grid: LibreOffice gives a character two cells when the grid is narrower than the
-        // font, as it is here (15.8 pt cells for 16 pt text). Exact line spacing and condensed 三号
-        // runs give the same 22 × 28 page in Word and LibreOffice.
+        // Off the grid: LibreOffice (7.4 at least) gives a character two cells when the grid is
+        // narrower than the font, as it is here (15.8 pt cells for 16 pt text). Exact line spacing
+        // and condensed 三号 runs make the same 22 × 28 page without it.
         out.push_str(r#"<w:snapToGrid w:val="0"/>"#);
         match self.line {
             Some(line) => {
@@ -384,7 +387,6 @@ const NS_R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relati
 const NS_WP: &str = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing";
 const NS_A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 const NS_C: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 
 fn build_parts(b: &Briefing) -> Result<Vec<(String, String)>, ReportError> {
@@ -448,18 +450,18 @@ fn content_types(chart_count: usize) -> String {
 
 fn package_rels() -> String {
     format!(
-        r#"{XML_DECL}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="{REL}/extended-properties" Target="docProps/app.xml"/></Relationships>"#
+        r#"{XML_DECL}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{NS_R}/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="{NS_R}/extended-properties" Target="docProps/app.xml"/></Relationships>"#
     )
 }
 
 fn document_rels(chart_count: usize) -> String {
     let mut s = format!(
-        r#"{XML_DECL}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdStyles" Type="{REL}/styles" Target="styles.xml"/><Relationship Id="rIdSettings" Type="{REL}/settings" Target="settings.xml"/><Relationship Id="rIdFonts" Type="{REL}/fontTable" Target="fontTable.xml"/><Relationship Id="rIdFooterOdd" Type="{REL}/footer" Target="footer1.xml"/><Relationship Id="rIdFooterEven" Type="{REL}/footer" Target="footer2.xml"/>"#
+        r#"{XML_DECL}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdStyles" Type="{NS_R}/styles" Target="styles.xml"/><Relationship Id="rIdSettings" Type="{NS_R}/settings" Target="settings.xml"/><Relationship Id="rIdFonts" Type="{NS_R}/fontTable" Target="fontTable.xml"/><Relationship Id="rIdFooterOdd" Type="{NS_R}/footer" Target="footer1.xml"/><Relationship Id="rIdFooterEven" Type="{NS_R}/footer" Target="footer2.xml"/>"#
     );
     for n in 1..=chart_count {
         let _ = write!(
             s,
-            r#"<Relationship Id="rIdChart{n}" Type="{REL}/chart" Target="charts/chart{n}.xml"/>"#
+            r#"<Relationship Id="rIdChart{n}" Type="{NS_R}/chart" Target="charts/chart{n}.xml"/>"#
         );
     }
     s.push_str("</Relationships>");
@@ -483,8 +485,8 @@ fn app_xml(b: &Briefing) -> String {
 }
 
 fn styles_xml() -> String {
-    // Size and spacing are repeated on Normal: LibreOffice takes the grid's cell width from that style
-    // alone (12 pt when it has none), and text a user adds should keep 28 to a line.
+    // The size is repeated on Normal: LibreOffice takes the grid's cell width from that style alone
+    // (12 pt when it has none). Spacing is not, or every style based on Normal would be condensed.
     let fonts = |east: Font| {
         format!(
             r#"<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="{}" w:cs="Times New Roman"/>"#,
@@ -492,7 +494,7 @@ fn styles_xml() -> String {
         )
     };
     format!(
-        r#"{XML_DECL}<w:styles xmlns:w="{NS_W}"><w:docDefaults><w:rPrDefault><w:rPr>{body}<w:kern w:val="2"/><w:sz w:val="{SANHAO}"/><w:szCs w:val="{SANHAO}"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:line="{LINE_PITCH}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:rPr>{body}<w:spacing w:val="{SANHAO_SPACING}"/><w:sz w:val="{SANHAO}"/><w:szCs w:val="{SANHAO}"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:jc w:val="center"/></w:pPr><w:rPr>{title}<w:sz w:val="{ERHAO}"/><w:szCs w:val="{ERHAO}"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr><w:rPr>{h1}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:outlineLvl w:val="1"/></w:pPr><w:rPr>{h2}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体" w:cs="宋体"/><w:sz w:val="{SIHAO}"/><w:szCs w:val="{SIHAO}"/></w:rPr></w:style><w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style><w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style></w:styles>"#,
+        r#"{XML_DECL}<w:styles xmlns:w="{NS_W}"><w:docDefaults><w:rPrDefault><w:rPr>{body}<w:kern w:val="2"/><w:sz w:val="{SANHAO}"/><w:szCs w:val="{SANHAO}"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:line="{LINE_PITCH}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:rPr>{body}<w:sz w:val="{SANHAO}"/><w:szCs w:val="{SANHAO}"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:jc w:val="center"/></w:pPr><w:rPr>{title}<w:sz w:val="{ERHAO}"/><w:szCs w:val="{ERHAO}"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr><w:rPr>{h1}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:outlineLvl w:val="1"/></w:pPr><w:rPr>{h2}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体" w:cs="宋体"/><w:sz w:val="{SIHAO}"/><w:szCs w:val="{SIHAO}"/></w:rPr></w:style><w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style><w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style></w:styles>"#,
         body = fonts(Font::FangSong),
         title = fonts(Font::XiaoBiaoSong),
         h1 = fonts(Font::HeiTi),
@@ -509,7 +511,7 @@ fn settings_xml() -> String {
 
 fn font_table_xml() -> String {
     let mut s = format!(r#"{XML_DECL}<w:fonts xmlns:w="{NS_W}">"#);
-    // altName lets a machine without the GB2312-era fonts fall back to the common ones.
+    // altName: the common font a reader without the GB2312-era fonts most likely has.
     for (name, alt, family, pitch) in [
         ("Times New Roman", None, "roman", "variable"),
         ("宋体", Some("SimSun"), "auto", "variable"),
@@ -596,12 +598,7 @@ fn document_xml(b: &Briefing, charts: &mut Vec<String>) -> Result<String, Report
         let is_table = matches!(block, Block::Table { .. });
         if is_table && previous_was_table {
             // Two tables in a row would fuse into one.
-            push_paragraph(
-                &mut s,
-                &Para::body(),
-                RunStyle::new(Font::FangSong, SANHAO),
-                "",
-            );
+            push_empty_line(&mut s);
         }
         previous_was_table = is_table;
         match block {
@@ -647,6 +644,10 @@ fn document_xml(b: &Briefing, charts: &mut Vec<String>) -> Result<String, Report
         }
     }
 
+    if previous_was_table {
+        // The floating 版记 is a table too.
+        push_empty_line(&mut s);
+    }
     push_colophon(&mut s, b);
     let _ = write!(
         s,
@@ -655,6 +656,10 @@ fn document_xml(b: &Briefing, charts: &mut Vec<String>) -> Result<String, Report
         footer = MARGIN_BOTTOM - mm_to_twips(7) - (SIHAO * 10 + 40),
     );
     Ok(s)
+}
+
+fn push_empty_line(s: &mut String) {
+    push_paragraph(s, &Para::body(), RunStyle::new(Font::FangSong, SANHAO), "");
 }
 
 /// 版头: the red name, the issue, issuer and date, and the red rule under them.
@@ -699,6 +704,9 @@ fn masthead_size(text: &str) -> u32 {
     // A full-width character at h half-points is 10·h twips wide; keep 5% of the line free.
     (TEXT_WIDTH * 19 / (half_chars * 100)).clamp(ERHAO, CHUHAO)
 }
+
+/// Tables up to this many rows are not split across pages.
+const KEEP_TOGETHER_ROWS: usize = 12;
 
 fn push_table(
     s: &mut String,
@@ -748,7 +756,13 @@ fn push_table(
     let body_style = RunStyle::new(Font::FangSong, size);
     let all_rows =
         std::iter::once((true, headers)).chain(rows.iter().map(|r| (false, r.as_slice())));
-    for (is_header, cells) in all_rows {
+    // A short table stays on one page: every row but the last keeps with the next.
+    let keep_together = rows.len() <= KEEP_TOGETHER_ROWS;
+    for (i, (is_header, cells)) in all_rows.enumerate() {
+        let cell_para = Para {
+            keep_next: keep_together && i < rows.len(),
+            ..cell_para.clone()
+        };
         s.push_str("<w:tr><w:trPr><w:cantSplit/>");
         if is_header {
             s.push_str("<w:tblHeader/>");
@@ -793,10 +807,7 @@ fn column_widths(headers: &[String], rows: &[Vec<String>]) -> Vec<u32> {
 }
 
 fn invalid(message: String) -> ReportError {
-    ReportError::Io(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("简报内容有误：{message}"),
-    ))
+    ReportError::Briefing(message)
 }
 
 fn push_chart_paragraph(s: &mut String, n: usize, title: &str) {
@@ -816,14 +827,18 @@ fn push_chart_paragraph(s: &mut String, n: usize, title: &str) {
 
 /// 版记 (GB/T 9704 §7.3): a thick rule, the 报/送 lines with thin rules between, the 印发 line, a thick
 /// rule. Lines are 四号 仿宋, one character in from either side; a wrapped line aligns after its "：".
+/// The table floats to the foot of the last page so that its last line sits on the text block's last
+/// line; when the body leaves no room it moves to a page of its own.
 fn push_colophon(s: &mut String, b: &Briefing) {
     let one_char = SIHAO * 10;
+    // Placed from the page edge: LibreOffice floats a table as wide as the text block only then.
     let _ = write!(
         s,
-        r#"<w:tbl><w:tblPr><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>{}{}{}</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid><w:gridCol w:w="{TEXT_WIDTH}"/></w:tblGrid>"#,
+        r#"<w:tbl><w:tblPr><w:tblpPr w:leftFromText="0" w:rightFromText="0" w:topFromText="{gap}" w:bottomFromText="0" w:vertAnchor="margin" w:horzAnchor="page" w:tblpX="{MARGIN_LEFT}" w:tblpYSpec="bottom"/><w:tblOverlap w:val="never"/><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:tblBorders>{}{}{}</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid><w:gridCol w:w="{TEXT_WIDTH}"/></w:tblGrid>"#,
         border_line("top", 8, "000000", 0),
         border_line("bottom", 8, "000000", 0),
         border_line("insideH", 6, "000000", 0),
+        gap = LINE_PITCH / 2,
     );
     let style = RunStyle::new(Font::FangSong, SIHAO);
     let base = Para {
@@ -1157,7 +1172,7 @@ mod tests {
         let document = part(&parts, "word/document.xml");
         for n in 1..=2 {
             assert!(rels.contains(&format!(
-                r#"Id="rIdChart{n}" Type="{REL}/chart" Target="charts/chart{n}.xml""#
+                r#"Id="rIdChart{n}" Type="{NS_R}/chart" Target="charts/chart{n}.xml""#
             )));
             assert!(document.contains(&format!(r#"<c:chart r:id="rIdChart{n}"/>"#)));
         }
@@ -1182,13 +1197,29 @@ mod tests {
         ));
         assert_eq!(TEXT_WIDTH, 8845);
         assert_eq!(TEXT_HEIGHT, 12756);
-        // The body: 仿宋 三号, exact spacing, two characters in, justified.
-        assert!(document.contains(r#"w:line="579" w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:firstLineChars="200" w:firstLine="630"/><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="仿宋_GB2312""#));
-        assert!(document.contains(r#"w:eastAsia="黑体" w:cs="Times New Roman" w:hint="eastAsia"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">一、总体进展"#));
-        assert!(document.contains(r#"w:eastAsia="楷体_GB2312" w:cs="Times New Roman" w:hint="eastAsia"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">（一）学习教育"#));
-        // Masthead red and large, title 二号 小标宋, the red rule 2.25 pt.
+        // The body: 仿宋 三号 condensed by 0.5 pt (28 to a line, not 29), exact spacing, two
+        // characters in, justified.
+        assert_eq!(SANHAO_SPACING, -10);
+        assert!(document.contains(r#"<w:spacing w:before="0" w:after="0" w:line="579" w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:firstLineChars="200" w:firstLine="630"/><w:jc w:val="both"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="仿宋_GB2312" w:cs="Times New Roman" w:hint="eastAsia"/><w:spacing w:val="-10"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">截至"#));
+        assert!(document.contains(r#"w:eastAsia="黑体" w:cs="Times New Roman" w:hint="eastAsia"/><w:spacing w:val="-10"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">一、总体进展"#));
+        assert!(document.contains(r#"w:eastAsia="楷体_GB2312" w:cs="Times New Roman" w:hint="eastAsia"/><w:spacing w:val="-10"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">（一）学习教育"#));
+        // Masthead red and large, title 二号 小标宋 (not condensed), the red rule 2.25 pt.
         assert!(document.contains(r#"w:eastAsia="方正小标宋简体" w:cs="Times New Roman" w:hint="eastAsia"/><w:color w:val="FF0000"/><w:sz w:val="84"/>"#));
         assert!(document.contains(r#"w:eastAsia="方正小标宋简体" w:cs="Times New Roman" w:hint="eastAsia"/><w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr><w:t xml:space="preserve">全市学习教育"#));
+        // Normal carries 三号 (LibreOffice sizes the grid from it) but no condensing, which the
+        // title, tables and footer based on it must not inherit.
+        let styles = part(&parts, "word/styles.xml");
+        assert!(styles.contains(r#"w:eastAsia="仿宋_GB2312" w:cs="Times New Roman"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr></w:style>"#));
+        assert!(!styles.contains("<w:spacing w:val="));
+        // The 版记 floats to the foot of the page, from the left margin.
+        assert!(document.contains(
+            r#"w:vertAnchor="margin" w:horzAnchor="page" w:tblpX="1587" w:tblpYSpec="bottom"/>"#
+        ));
+        assert!(
+            document
+                .contains("明镜市政法队伍教育整顿领导小组办公室</w:t></w:r><w:r><w:tab/></w:r>")
+        );
+        assert!(document.contains(">2026年11月27日印发</w:t>"));
         assert!(
             document
                 .contains(r#"<w:bottom w:val="single" w:sz="18" w:space="6" w:color="FF0000"/>"#)
@@ -1276,6 +1307,52 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_briefing_and_a_long_table_still_make_valid_packages() {
+        let bare = Briefing {
+            masthead: String::new(),
+            issue: String::new(),
+            issuer: String::new(),
+            date: String::new(),
+            title: String::new(),
+            blocks: Vec::new(),
+            send_to: Vec::new(),
+            printed_by: String::new(),
+        };
+        let parts = unzip(&briefing_bytes(&bare).unwrap());
+        for (name, xml) in &parts {
+            assert_well_formed(name, xml);
+        }
+        assert!(!parts.iter().any(|(n, _)| n.starts_with("word/charts/")));
+        assert!(!part(&parts, "[Content_Types].xml").contains("chart"));
+
+        let mut b = sample();
+        let rows: Vec<Vec<String>> = (1..=40)
+            .map(|i| vec![format!("第{i}单位"), i.to_string()])
+            .collect();
+        b.blocks = vec![
+            Block::Table {
+                headers: vec!["单位".into(), "人数".into()],
+                rows: rows.clone(),
+            },
+            Block::Table {
+                headers: vec!["单位".into(), "人数".into()],
+                rows: rows[..3].to_vec(),
+            },
+        ];
+        let parts = unzip(&briefing_bytes(&b).unwrap());
+        let document = part(&parts, "word/document.xml");
+        assert_well_formed("word/document.xml", document);
+        let (long, short) = document.split_once("</w:tbl>").unwrap();
+        // A long table may break across pages; a short one keeps every row but its last with the next.
+        assert!(!long.contains("<w:keepNext/>"));
+        let short = short.split("</w:tbl>").next().unwrap();
+        assert_eq!(short.matches("<w:tr>").count(), 4);
+        assert_eq!(short.matches("<w:keepNext/>").count(), 3 * 2);
+        // Two tables in a row are kept apart by a paragraph, or they would fuse.
+        assert!(!document.contains("</w:tbl><w:tbl>"));
+    }
+
+    #[test]
     fn charts_carry_their_categories_and_values_in_caches() {
         let parts = unzip(&briefing_bytes(&sample()).unwrap());
         let first = part(&parts, "word/charts/chart1.xml");
@@ -1323,7 +1400,7 @@ mod tests {
         assert_eq!(masthead_size("教育整顿工作简报"), 84);
         let long = "明镜市政法队伍教育整顿工作简报（增刊）";
         let size = masthead_size(long);
-        assert!(size < 84 && size >= 44, "{size}");
+        assert!((44..84).contains(&size), "{size}");
         assert!(display_width(long) / 2 * size * 10 <= TEXT_WIDTH);
         assert_eq!(label_width("报：市委政法委"), 4);
         assert_eq!(label_width("抄送：各区县"), 6);

@@ -11,6 +11,9 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
     #[error("生成 Excel 文件失败：{0}")]
     Xlsx(#[from] XlsxError),
+    /// A briefing whose content cannot be laid out (a table row longer than its header, ...).
+    #[error("简报内容有误：{0}")]
+    Briefing(String),
 }
 
 /// One cell of an exported row.

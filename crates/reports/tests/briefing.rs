@@ -78,6 +78,14 @@ fn realistic_briefing() -> Briefing {
                 categories,
                 series: vec![("完成率".into(), rates)],
             },
+            Block::BarChart {
+                title: "举报线索受理与办结（件）".into(),
+                categories: vec!["公安".into(), "法院".into(), "检察院".into(), "司法行政".into()],
+                series: vec![
+                    ("受理".into(), vec![11.0, 6.0, 4.0, 2.0]),
+                    ("办结".into(), vec![4.0, 3.0, 2.0, 0.0]),
+                ],
+            },
             Block::Heading1("二、存在问题".into()),
             Block::Paragraph(
                 "个别单位学习进度偏慢，市司法局、东湖区人民法院完成率低于全市平均水平；\
@@ -147,6 +155,13 @@ fn run(mut command: Command, scratch: &Path, timeout: Duration) -> String {
 /// Text with every kind of whitespace removed, so that layout spacing and line wraps do not matter.
 fn squeezed(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A numeric attribute of one line of `pdftotext -bbox` output.
+fn attribute(line: &str, name: &str) -> Option<f64> {
+    let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = start + line[start..].find('"')?;
+    line[start..end].parse().ok()
 }
 
 /// Pixels of page one at 50 dpi as (width, height, RGB bytes), read from pdftoppm's PPM.
@@ -257,9 +272,13 @@ fn libreoffice_renders_the_briefing_as_an_a4_official_document() {
         // The table: a unit with its figures, in one row.
         "城关区公安分局41238192.5%7",
         "市司法局988586.7%4",
-        // The chart's title and a data label.
+        // Both charts: titles, a data label, the second one's legend.
         "各单位学习完成率（%）",
         "86.7",
+        "举报线索受理与办结（件）",
+        "司法行政",
+        "受理",
+        "办结",
         // 版记 and the page numbers of both pages.
         "报：市委政法委",
         "明镜市政法队伍教育整顿领导小组办公室2026年11月27日印发",
@@ -273,6 +292,35 @@ fn libreoffice_renders_the_briefing_as_an_a4_official_document() {
     }
     // The 版记 comes last.
     assert!(flat.rfind("印发").unwrap() > flat.find("三、下步工作").unwrap());
+
+    // 28 characters to a line: this paragraph breaks where no punctuation rule interferes, so its
+    // first line holds 26 after the two-character indent and its second a full 28.
+    let lines: Vec<String> = text.lines().map(squeezed).collect();
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("各单位坚持"))
+        .expect("the paragraph's first line");
+    assert_eq!(lines[first].chars().count(), 26, "{}", lines[first]);
+    assert_eq!(lines[first + 1].chars().count(), 28, "{}", lines[first + 1]);
+
+    // The 版记 floats to the foot of the last page: its 印发 line ends on the text block's last line,
+    // 35 mm above the bottom edge.
+    let mut bbox = Command::new(require("pdftotext", "poppler-utils"));
+    bbox.args(["-bbox", "-f", &pages.to_string(), "-l", &pages.to_string()])
+        .arg(&pdf)
+        .arg("-");
+    let bbox = run(bbox, dir.path(), Duration::from_secs(30));
+    let printed_bottom = bbox
+        .lines()
+        .filter(|l| l.contains("<word ") && l.contains("印发"))
+        .filter_map(|l| attribute(l, "yMax"))
+        .next_back()
+        .unwrap_or_else(|| panic!("no 印发 on the last page:\n{bbox}"));
+    let block_bottom = 841.89 - 35.0 / 25.4 * 72.0;
+    assert!(
+        (block_bottom - 30.0..=block_bottom + 2.0).contains(&printed_bottom),
+        "the 印发 line ends at {printed_bottom} pt, the text block at {block_bottom} pt"
+    );
 
     // The masthead and its rule are pure red (the chart's bars are darker), at the top of page one.
     let (w, h, rgb) = first_page_pixels(&pdf, dir.path());
