@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/clues/{id}/steps", post(step))
         .route("/api/v1/clues/{id}/supervise", post(supervise))
         .route("/api/v1/clues/{id}/tip", get(tip))
+        .route("/api/v1/progress", get(progress))
 }
 
 /// The one message for a wrong password, an unknown account, a disabled one and a locked one.
@@ -457,6 +458,25 @@ async fn tip(
 
 // ---------- the OpenAPI document ----------
 
+#[derive(Deserialize)]
+struct ProgressQuery {
+    campaign: Option<String>,
+    unit: Option<String>,
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    s: ApiStaff,
+    q: Result<Query<ProgressQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    s.require(Permission::ViewCampaign)?;
+    let q = query(q)?;
+    let body =
+        crate::progress::progress_json(&state, &s.actor, q.campaign.as_deref(), q.unit.as_deref())
+            .await?;
+    Ok(Json(body).into_response())
+}
+
 async fn openapi() -> Response {
     let mut res = Json(openapi_document()).into_response();
     // Describes no data, so it may be cached, unlike everything else.
@@ -787,6 +807,18 @@ pub fn openapi_document() -> Value {
                 "responses": responses(&[(200, ok("督办后的线索", "ClueDetail"))], &[400, 401, 403, 404, 503])
             }
         },
+        "/api/v1/progress": {
+            "get": {
+                "tags": ["campaign"], "operationId": "getProgress", "security": bearer,
+                "summary": "整顿进展：某单位（缺省为本人可见的最上级单位）汇总的各项数字，及其直属下级单位各自的汇总",
+                "description": "数据最多约30秒前。counts 为计数，rates 为百分比（保留一位小数）。phase_units 按阶段顺序列出各阶段的单位数，最后一项为已完成全部阶段的单位数；reported_by_category 与 found_by_category 按问题类别顺序列出。",
+                "parameters": [
+                    { "name": "campaign", "in": "query", "required": false, "schema": { "type": "string" }, "description": "整顿活动 id，缺省为最新的一个" },
+                    { "name": "unit", "in": "query", "required": false, "schema": { "type": "string" }, "description": "单位 id，须在本人数据范围内" }
+                ],
+                "responses": responses(&[(200, ok("整顿进展", "Progress"))], &[400, 401, 403, 404, 503])
+            }
+        },
         "/api/v1/clues/{id}/tip": {
             "get": {
                 "tags": ["clues"], "operationId": "getClueTip", "security": bearer,
@@ -997,18 +1029,71 @@ pub fn openapi_document() -> Value {
             "messages": { "type": "array", "items": schema("PublicMessage") }
         }
     }));
+    let int = json!({ "type": "integer" });
+    let ints = json!({ "type": "array", "items": { "type": "integer" } });
+    schemas.insert("ProgressFigures".into(), json!({
+        "type": "object",
+        "required": ["counts", "rates"],
+        "properties": {
+            "counts": {
+                "type": "object",
+                "properties": {
+                    "units": int, "phase_units": ints, "officers": int, "study_done": int,
+                    "reports_filed": int, "nil_reports": int, "reported_by_category": ints,
+                    "findings": int, "found_by_category": ints, "lenient": int, "partly_lenient": int,
+                    "strict": int, "pending": int, "ledger_total": int, "ledger_accepted": int,
+                    "ledger_overdue": int, "tasks_total": int, "tasks_accepted": int, "tasks_overdue": int,
+                    "week": { "type": "object", "description": "本周（周一至今日）新增", "properties": {
+                        "activities": int, "attendances": int, "reports_filed": int, "findings": int,
+                        "ledger_accepted": int, "tasks_accepted": int, "phase_moves": int
+                    } }
+                }
+            },
+            "rates": {
+                "type": "object", "required": ["study", "reports", "ledger", "tasks"],
+                "properties": {
+                    "study": { "type": "number", "description": "学习完成率（%）" },
+                    "reports": { "type": "number", "description": "自查填报率（%）" },
+                    "ledger": { "type": "number", "description": "整改销号率（%）" },
+                    "tasks": { "type": "number", "description": "任务验收率（%）" }
+                }
+            }
+        }
+    }));
+    schemas.insert("Progress".into(), json!({
+        "type": "object",
+        "required": ["campaign", "phases", "unit", "phase", "computed_at", "week_from", "week_to", "figures", "units"],
+        "properties": {
+            "campaign": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" } } },
+            "phases": { "type": "array", "items": { "type": "string" } },
+            "unit": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" } } },
+            "phase": { "type": "string", "description": "该单位所处阶段" },
+            "computed_at": { "type": "integer", "description": "统计时间（毫秒时间戳，UTC）" },
+            "week_from": { "type": "string", "format": "date" },
+            "week_to": { "type": "string", "format": "date" },
+            "figures": schema("ProgressFigures"),
+            "units": { "type": "array", "items": {
+                "type": "object", "required": ["id", "name", "phase", "figures"],
+                "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "phase": { "type": "string" },
+                    "figures": schema("ProgressFigures")
+                }
+            } }
+        }
+    }));
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "明镜 教育整顿工作平台 API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "群众举报（无需登录）与工作人员线索办理接口。工作人员接口使用 POST /api/v1/auth/token 换取的令牌（Authorization: Bearer），权限与数据范围同网页端：超出数据范围的记录一律答复 404。所有错误均为 {\"code\",\"message\"} JSON，message 为中文。"
+            "description": "群众举报（无需登录）与工作人员线索办理、整顿进展接口。工作人员接口使用 POST /api/v1/auth/token 换取的令牌（Authorization: Bearer），权限与数据范围同网页端：超出数据范围的记录一律答复 404。所有错误均为 {\"code\",\"message\"} JSON，message 为中文。"
         },
         "servers": [{ "url": "/" }],
         "tags": [
             { "name": "public", "description": "群众举报（无需登录）" },
             { "name": "auth", "description": "工作人员登录" },
-            { "name": "clues", "description": "问题线索" }
+            { "name": "clues", "description": "问题线索" },
+            { "name": "campaign", "description": "整顿进展" }
         ],
         "paths": paths,
         "components": {

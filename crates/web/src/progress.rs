@@ -701,3 +701,55 @@ async fn briefing(
 async fn fresh(store: &Store, pick: &CampaignPick) -> Result<Progress, Error> {
     Ok(store.campaign_progress(&pick.campaign).await?)
 }
+
+fn figures_json(f: &Figures) -> serde_json::Value {
+    serde_json::json!({
+        "counts": f,
+        "rates": {
+            "study": f.study_rate(),
+            "reports": f.report_rate(),
+            "ledger": f.ledger_rate(),
+            "tasks": f.task_rate(),
+        }
+    })
+}
+
+/// The dashboard's figures as JSON for the API (`GET /api/v1/progress`): the root unit summed, then
+/// each unit directly below it.
+pub(crate) async fn progress_json(
+    state: &AppState,
+    actor: &Actor,
+    campaign: Option<&str>,
+    unit: Option<&str>,
+) -> Result<serde_json::Value, Error> {
+    let pick = pick_campaign(state, actor, campaign)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let p = progress_of(state, &pick).await?;
+    let root = root_for(&p, actor, unit)?;
+    let own = p.unit(&root.id);
+    let f = p.rollup(actor, &root.path);
+    let units: Vec<serde_json::Value> = p
+        .children(actor, root)
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.unit.id,
+                "name": r.unit.name,
+                "phase": p.phase_label(r.phase_seq, r.completed),
+                "figures": figures_json(&r.figures),
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "campaign": { "id": pick.campaign.id, "name": pick.campaign.name },
+        "phases": pick.campaign.phase_names(),
+        "unit": { "id": root.id, "name": root.name },
+        "phase": own.map(|u| p.phase_label(u.phase_seq, u.completed)).unwrap_or_default(),
+        "computed_at": p.computed_at,
+        "week_from": p.week_from.to_string(),
+        "week_to": p.week_to.to_string(),
+        "figures": figures_json(&f),
+        "units": units,
+    }))
+}

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::common::{DISTRICT_A, TestApp, expect_status, on_each_backend, spawn_app, tip};
 
-const OPERATIONS: [(&str, &str); 11] = [
+const OPERATIONS: [(&str, &str); 12] = [
     ("/api/v1/public/tips", "post"),
     ("/api/v1/public/tips/lookup", "post"),
     ("/api/v1/public/tips/messages", "post"),
@@ -19,6 +19,7 @@ const OPERATIONS: [(&str, &str); 11] = [
     ("/api/v1/clues/{id}/steps", "post"),
     ("/api/v1/clues/{id}/supervise", "post"),
     ("/api/v1/clues/{id}/tip", "get"),
+    ("/api/v1/progress", "get"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -349,6 +350,47 @@ async fn answers_match_schemas(app: TestApp) {
             .unwrap()
             .as_str()
     );
+
+    // Campaign progress: none yet (404), then one campaign; refused to a role without the campaign view.
+    let res = get("/api/v1/progress".into(), &office).await.unwrap();
+    check(
+        "/api/v1/progress",
+        "get",
+        res.status(),
+        &res.json().await.unwrap(),
+    );
+    let today = store::clues::today();
+    let phases = domain::campaign::validate_phases(
+        domain::campaign::CampaignTemplate::Education,
+        &[0, 10, 20].map(|d| domain::campaign::PhaseDraft {
+            starts: (today + chrono::Days::new(d)).to_string(),
+            ends: (today + chrono::Days::new(d + 9)).to_string(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    app.store
+        .create_campaign(
+            &app.actor("office").await,
+            &store::campaign::NewCampaign {
+                name: "全市政法队伍教育整顿".into(),
+                template: domain::campaign::CampaignTemplate::Education,
+                phases,
+            },
+        )
+        .await
+        .unwrap();
+    for (q, t) in [("", &office), ("?unit=nope", &office), ("", &token)] {
+        let res = get(format!("/api/v1/progress{q}"), t).await.unwrap();
+        let (s, v) = (res.status(), res.json::<Value>().await.unwrap());
+        if q.is_empty() && t == &office {
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(v["campaign"]["name"], "全市政法队伍教育整顿");
+            assert_eq!(v["figures"]["counts"]["officers"], 3);
+            assert_eq!(v["units"].as_array().map(Vec::len), Some(2));
+        }
+        check("/api/v1/progress", "get", s, &v);
+    }
 
     // Every success status documented was seen at least once.
     for (p, m) in OPERATIONS {
