@@ -54,6 +54,34 @@ pub enum Permission {
     ManageLedger,
     /// Accept a ledger row (验收销号) or send it back (返工).
     AcceptRectification,
+    /// Read the case register (案件) of units in scope, with stages and deciding persons.
+    ViewCases,
+    /// Import and edit the case register.
+    ManageCases,
+    /// Record an inquiry about a case (过问案件登记, 逢问必录): any staff member who handles cases.
+    RecordInquiry,
+    /// Read inquiry records of units in scope, the interference flags and the patterns.
+    ViewInquiries,
+    /// File a unit's quarterly inquiry report or nil report (零报告).
+    FileInquiryReport,
+    /// Plan case reviews (案件评查) and draw samples.
+    ManageReviews,
+    /// Score sampled cases with the rubric.
+    ScoreReviews,
+    /// Read reviews, grades and trace-backs (跟进倒查).
+    ViewReviews,
+    /// Keep the guiding-case library (案例指导) and commentary sessions (案件点评).
+    ManageGuidingCases,
+    /// Search and read guiding cases and commentary.
+    ReadGuidingCases,
+    /// Set data-check parameters, import the records they compare, run them.
+    RunDataChecks,
+    /// Read data-check findings and open clues from them.
+    ViewCheckFindings,
+    /// Read the early-warning list and heat map (队伍风险预警).
+    ViewWarnings,
+    /// Set early-warning weights, window and thresholds.
+    ConfigureWarnings,
 }
 
 impl Role {
@@ -105,6 +133,32 @@ impl Role {
             ),
             ManageLedger => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
             AcceptRectification => matches!(self, Inspector),
+            ViewCases => matches!(
+                self,
+                CampaignOffice | UnitLiaison | UnitLeader | Inspector | DisciplineInspector
+            ),
+            ManageCases => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
+            RecordInquiry => matches!(
+                self,
+                Officer | UnitLiaison | UnitLeader | CampaignOffice | Inspector | DisciplineInspector
+            ),
+            ViewInquiries => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector),
+            FileInquiryReport => matches!(self, UnitLiaison | UnitLeader),
+            ManageReviews => matches!(self, CampaignOffice | Inspector),
+            ScoreReviews => matches!(self, Inspector),
+            ViewReviews => matches!(
+                self,
+                CampaignOffice | Inspector | UnitLeader | DisciplineInspector
+            ),
+            ManageGuidingCases => matches!(self, CampaignOffice),
+            ReadGuidingCases => matches!(
+                self,
+                Officer | UnitLiaison | UnitLeader | CampaignOffice | Inspector | DisciplineInspector
+            ),
+            RunDataChecks => matches!(self, CampaignOffice | DisciplineInspector),
+            ViewCheckFindings => matches!(self, CampaignOffice | DisciplineInspector),
+            ViewWarnings => matches!(self, CampaignOffice | DisciplineInspector | UnitLeader),
+            ConfigureWarnings => matches!(self, CampaignOffice),
         }
     }
 }

@@ -79,6 +79,7 @@ pub mod access;
 pub mod calendar;
 pub mod campaign;
 pub mod clues;
+pub mod enforcement;
 pub mod error;
 pub mod limiter;
 pub mod org;
@@ -86,6 +87,7 @@ pub mod rectification;
 pub mod selfcheck;
 pub mod study;
 pub mod tips;
+pub mod warning;
 
 pub use calendar::*;
 pub use clues::*;

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod campaign;
 pub mod clues;
 mod db;
+pub mod enforcement;
 pub mod error;
 pub mod jobs;
 pub mod migrate;
@@ -22,6 +23,7 @@ pub mod study;
 #[path = "gen/mod.rs"]
 pub mod synth;
 pub mod tips;
+pub mod warning;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -32,6 +32,36 @@ const MIGRATIONS: &[Migration] = &[
         name: "selfcheck_rectification",
         sql: crate::selfcheck::MIGRATION_SQL,
     },
+    Migration {
+        version: 5,
+        name: "enforcement_cases",
+        sql: crate::enforcement::cases::MIGRATION_SQL,
+    },
+    Migration {
+        version: 6,
+        name: "enforcement_inquiries",
+        sql: crate::enforcement::inquiries::MIGRATION_SQL,
+    },
+    Migration {
+        version: 7,
+        name: "enforcement_review",
+        sql: crate::enforcement::review::MIGRATION_SQL,
+    },
+    Migration {
+        version: 8,
+        name: "enforcement_guiding",
+        sql: crate::enforcement::guiding::MIGRATION_SQL,
+    },
+    Migration {
+        version: 9,
+        name: "enforcement_checks",
+        sql: crate::enforcement::checks::MIGRATION_SQL,
+    },
+    Migration {
+        version: 10,
+        name: "warning",
+        sql: crate::warning::MIGRATION_SQL,
+    },
 ];
 
 /// Written for SQLite; `BLOB` becomes `BYTEA` on PostgreSQL. Times are epoch milliseconds (UTC), dates are

@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod charts;
 pub mod clues;
 pub mod dashboard;
+pub mod enforcement;
 pub mod error;
 pub mod org;
 pub mod portal;
@@ -21,6 +22,7 @@ pub mod settings;
 pub mod study;
 pub mod tips;
 pub mod view;
+pub mod warning;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -166,6 +168,8 @@ pub fn router(state: AppState) -> Router {
         .merge(clues::routes())
         .merge(campaign::routes())
         .merge(progress::routes())
+        .merge(enforcement::routes())
+        .merge(warning::routes())
         .merge(tips::routes())
         .merge(selfcheck::routes())
         .merge(rectification::routes())

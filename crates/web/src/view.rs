@@ -85,6 +85,24 @@ impl Nav {
         if r.can(Permission::ViewStudyProgress) {
             links.push(("/study/completion", "学习完成情况"));
         }
+        if r.can(Permission::ViewCases) {
+            links.push(("/cases", "案件登记"));
+        }
+        if r.can(Permission::RecordInquiry) || r.can(Permission::ViewInquiries) {
+            links.push(("/inquiries", "过问登记"));
+        }
+        if r.can(Permission::ViewReviews) || r.can(Permission::ScoreReviews) {
+            links.push(("/reviews", "案件评查"));
+        }
+        if r.can(Permission::ReadGuidingCases) {
+            links.push(("/guiding", "案例指导"));
+        }
+        if r.can(Permission::ViewCheckFindings) {
+            links.push(("/checks", "数据比对"));
+        }
+        if r.can(Permission::ViewWarnings) {
+            links.push(("/warnings", "风险预警"));
+        }
         links.push(("/account", "我的账号"));
         Nav {
             user: actor.display_name.clone(),

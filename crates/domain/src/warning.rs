@@ -1,0 +1,1 @@
+//! Early warning (队伍风险预警): (being written)

@@ -1,0 +1,3 @@
+//! (being written)
+
+pub(crate) const MIGRATION_SQL: &str = "";
