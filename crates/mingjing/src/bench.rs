@@ -25,6 +25,8 @@ use tokio::process::{Child, Command};
 
 use crate::config::Config;
 
+mod sheets;
+
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// Seconds each measured HTTP phase runs (after a one-second warm-up).
@@ -42,6 +44,20 @@ pub struct BenchArgs {
     /// Internal: serve only the hello-world baseline on this address.
     #[arg(long, hide = true)]
     pub hello_listen: Option<String>,
+    /// Scale generated into an empty data folder. Only `province` gives figures of record; `city` is for
+    /// trying the bench out on a small data set.
+    #[arg(long, default_value = "province", hide = true)]
+    pub scale: String,
+    /// Rows of the attendance import and export. The bars are for 1,000,000; any other count is printed
+    /// with its figures but without a verdict.
+    #[arg(long, default_value_t = sheets::BAR_ROWS, hide = true)]
+    pub sheet_rows: usize,
+    /// Internal: import the prepared attendance sheet of the scratch copy in --data and print the result.
+    #[arg(long, hide = true)]
+    pub internal_import: Option<String>,
+    /// Internal, with --internal-import: take the rows from the plain text copy instead of the .xlsx.
+    #[arg(long, hide = true)]
+    pub internal_from_text: bool,
 }
 
 /// Limits for the bench's own child server only: every client comes from 127.0.0.1.
@@ -62,6 +78,12 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
         hello_server(listen).await?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(activity) = &args.internal_import {
+        sheets::child(cfg, activity, args.internal_from_text).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let scale =
+        store::synth::Scale::parse(&args.scale).context("--scale must be city or province")?;
     let dur = Duration::from_secs(args.seconds.max(1));
     let data = std::path::absolute(&cfg.data)?;
     std::fs::create_dir_all(&data)?;
@@ -75,14 +97,17 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
         .await
         .context("cannot open the store")?;
     if store.count_units().await? == 0 {
-        step("empty data folder: generating the province data set (gen --scale province --seed 1)");
+        step(&format!(
+            "empty data folder: generating the data set (gen --scale {} --seed 1)",
+            args.scale
+        ));
         let t = Instant::now();
-        let s = store::synth::generate(&store, store::synth::Scale::Province, 1).await?;
+        let s = store::synth::generate(&store, scale, 1).await?;
         report.generated = Some((
             t.elapsed().as_secs_f64(),
             format!(
-                "{} units, {} officers, {} clues ({} public tips)",
-                s.units, s.officers, s.clues, s.tips
+                "{} scale: {} units, {} officers, {} clues ({} public tips)",
+                args.scale, s.units, s.officers, s.clues, s.tips
             ),
         ));
     }
@@ -94,6 +119,7 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     let ran = store.run_due_jobs().await?;
     report.jobs = (t.elapsed().as_secs_f64(), ran.join(", "));
     let unit_names: Vec<String> = store.units().await?.into_iter().map(|u| u.name).collect();
+    let big_unit = largest_unit(&store).await?;
     store.close().await;
     let inputs = Arc::new(tip_inputs(&unit_names, 4096));
     let tip_bodies = Arc::new(inputs.iter().map(tip_json).collect::<Vec<_>>());
@@ -251,6 +277,70 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
         let r = run_load(args.page_clients, dur, Some(srv.pid), op).await;
         report.pages.push((name.to_string(), cold_ms, r));
     }
+    // The campaign progress pages are newer than this bench: a build without them answers 404, which is
+    // reported as a missing route rather than failing the run.
+    let mut progress = vec![(
+        "GET /progress (whole province)".to_string(),
+        "/progress".to_string(),
+    )];
+    if let Some(u) = &big_unit {
+        progress.push((
+            format!(
+                "GET /progress/units/{{id}} ({}, {} officers in its subtree)",
+                u.name, u.officers
+            ),
+            format!("/progress/units/{}", u.id),
+        ));
+    }
+    for (name, path) in progress {
+        step(&format!("staff page: {name}"));
+        let url = format!("{}{path}", srv.base);
+        let first = Instant::now();
+        let probe = match staff.get(&url).send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                r.bytes()
+                    .await
+                    .map(|b| (status, b))
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let cold_ms = first.elapsed().as_secs_f64() * 1000.0;
+        match probe {
+            Ok((200, _)) => {}
+            Ok((404, _)) => {
+                report.notes.push(format!(
+                    "{name}: route missing — `GET {path}` answered 404 (this build has no such page, or it does not know the unit), so it was not measured."
+                ));
+                continue;
+            }
+            Ok((status, body)) => {
+                let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+                report.notes.push(format!(
+                    "{name}: not measured — `GET {path}` answered HTTP {status} before the load started: `{}`",
+                    text.replace('`', "'").replace('\n', " ")
+                ));
+                continue;
+            }
+            Err(e) => {
+                report.notes.push(format!(
+                    "{name}: not measured — `GET {path}` failed before the load started: {e}"
+                ));
+                continue;
+            }
+        }
+        let op = get_op(staff.clone(), url);
+        run_load(
+            args.page_clients,
+            Duration::from_secs(1),
+            Some(srv.pid),
+            op.clone(),
+        )
+        .await;
+        let r = run_load(args.page_clients, dur, Some(srv.pid), op).await;
+        report.pages.push((name, cold_ms, r));
+    }
     report.rss_after_kb = proc_status_kb(srv.pid, "VmRSS:");
     report.hwm_kb = proc_status_kb(srv.pid, "VmHWM:");
     report.rss_split_after = rss_split(srv.pid);
@@ -271,7 +361,20 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     )
     .await?;
     report.dataset_after = dataset_counts(&store).await?;
-    store.close().await;
+
+    // ---- the million-row attendance import and export, on a scratch copy ----
+    report.sheets = Some(
+        sheets::run(
+            cfg,
+            config_file.as_deref(),
+            store,
+            &exe,
+            &log_dir,
+            &dir_name,
+            args.sheet_rows,
+        )
+        .await,
+    );
 
     let cmd = std::env::args().collect::<Vec<_>>().join(" ");
     print!("{}", report.markdown(&cmd, &started, &args));
@@ -752,6 +855,7 @@ struct Counts {
     officers: i64,
     clues: i64,
     tips: i64,
+    campaigns: i64,
 }
 
 async fn dataset_counts(store: &store::Store) -> Result<Counts> {
@@ -764,7 +868,36 @@ async fn dataset_counts(store: &store::Store) -> Result<Counts> {
             .await?,
         clues: sql.scalar(db, "SELECT COUNT(*) FROM clues", vec![]).await?,
         tips: sql.scalar(db, "SELECT COUNT(*) FROM tips", vec![]).await?,
+        campaigns: sql
+            .scalar(db, "SELECT COUNT(*) FROM campaigns", vec![])
+            .await?,
     })
+}
+
+/// A unit below the root with the most active officers in its subtree: the heaviest per-unit page.
+struct BigUnit {
+    id: String,
+    name: String,
+    officers: i64,
+}
+
+async fn largest_unit(store: &store::Store) -> Result<Option<BigUnit>> {
+    let db = store.connection();
+    let r = store::Sql::of(db)
+        .one(
+            db,
+            "SELECT u.id, u.name, COUNT(*) AS n FROM units u JOIN units s ON s.path LIKE u.path || '%' \
+             JOIN officers o ON o.unit_id = s.id WHERE u.parent_id IS NOT NULL AND o.active = 1 \
+             GROUP BY u.id, u.name ORDER BY n DESC, u.id LIMIT 1",
+            vec![],
+        )
+        .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(BigUnit {
+        id: r.try_get("", "id")?,
+        name: r.try_get("", "name")?,
+        officers: r.try_get("", "n")?,
+    }))
 }
 
 fn machine_facts(data: &Path) -> Vec<(String, String)> {
@@ -1025,11 +1158,12 @@ struct Report {
     rss_split_after: String,
     profile: Vec<Timed>,
     intake_profile: IntakeProfile,
+    sheets: Option<sheets::Sheets>,
     notes: Vec<String>,
 }
 
 fn yes(b: bool) -> &'static str {
-    if b { "**met**" } else { "**not met**" }
+    if b { "**met**" } else { "**NOT met**" }
 }
 
 fn mb(kb: Option<u64>) -> String {
@@ -1067,8 +1201,8 @@ impl Report {
         let d = &self.dataset;
         let _ = writeln!(
             s,
-            "| data set at start | {} units, {} officers, {} clues, {} tips |",
-            d.units, d.officers, d.clues, d.tips
+            "| data set at start | {} units, {} officers, {} clues, {} tips, {} campaigns |",
+            d.units, d.officers, d.clues, d.tips, d.campaigns
         );
         if let Some((secs, what)) = &self.generated {
             let _ = writeln!(
@@ -1098,6 +1232,12 @@ impl Report {
             let _ = writeln!(
                 s,
                 "\n> Warning: fewer than 100,000 clues: this is not the province data set, and the page bars do not apply."
+            );
+        }
+        if d.campaigns == 0 {
+            let _ = writeln!(
+                s,
+                "\n> Warning: the data set holds no campaign, so the progress pages had no campaign to show."
             );
         }
 
@@ -1186,6 +1326,9 @@ impl Report {
             mb(self.hwm_kb),
             yes(peak.is_some_and(|m| m <= 200.0))
         );
+        if let Some(sh) = &self.sheets {
+            sh.bar_rows(&mut s);
+        }
 
         // Every phase.
         let _ = writeln!(
@@ -1317,6 +1460,9 @@ impl Report {
                 "\nTokenising and SimHash of one tip (jieba, one core): {:.0} µs.",
                 p.simhash_us
             );
+        }
+        if let Some(sh) = &self.sheets {
+            sh.details(&mut s);
         }
         for (name, l) in self
             .intake

@@ -78,7 +78,8 @@ pub fn errors_report(errors: &[RowError]) -> String {
 
 // Zip-bomb bounds, checked before any xlsx parser sees the bytes.
 const MAX_ENTRIES: u64 = 1000;
-const MAX_UNCOMPRESSED: u64 = 100 * 1024 * 1024;
+/// A million-row attendance sheet unpacks to about 180 MiB; a bomb is caught by the ratio long before.
+const MAX_UNCOMPRESSED: u64 = 256 * 1024 * 1024;
 const MAX_RATIO: u64 = 200;
 
 /// Reads the first sheet. The header row is the first non-empty row; `required` columns are found by
@@ -181,7 +182,10 @@ fn check_container(bytes: &[u8]) -> Result<(), ImportError> {
         let (size, packed) = (entry.size(), entry.compressed_size());
         total = total.saturating_add(size);
         if total > MAX_UNCOMPRESSED {
-            return Err(ImportError::TooLarge("解压后超过 100 MiB".into()));
+            return Err(ImportError::TooLarge(format!(
+                "解压后超过 {} MiB",
+                MAX_UNCOMPRESSED / 1024 / 1024
+            )));
         }
         if size > packed.max(1).saturating_mul(MAX_RATIO) {
             return Err(ImportError::TooLarge(format!(

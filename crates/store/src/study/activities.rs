@@ -315,20 +315,21 @@ impl Store {
         ))
     }
 
-    /// One page of the sheet after a badge, for the export.
+    /// One page of the sheet after an officer id, for the export: it walks the (activity, officer) index,
+    /// so every page costs the same however long the sheet is.
     pub async fn attendance_after(
         &self,
         actor: &Actor,
         activity_id: &str,
-        after_badge: &str,
+        after_officer: &str,
         limit: u64,
     ) -> Result<Vec<Attendee>> {
         let a = self.activity_in_scope(actor, activity_id).await?;
         let rows = Sql::of(&self.db)
             .all(
                 &self.db,
-                "SELECT t.officer_id, o.name, o.badge, u.name AS unit_name, t.signed_at, t.method, t.recorded_at FROM study_attendance t JOIN officers o ON o.id = t.officer_id JOIN units u ON u.id = o.unit_id WHERE t.activity_id = ? AND o.badge > ? ORDER BY o.badge LIMIT ?",
-                vals![a.id.as_str(), after_badge, limit as i64],
+                "SELECT t.officer_id, o.name, o.badge, u.name AS unit_name, t.signed_at, t.method, t.recorded_at FROM study_attendance t JOIN officers o ON o.id = t.officer_id JOIN units u ON u.id = o.unit_id WHERE t.activity_id = ? AND t.officer_id > ? ORDER BY t.officer_id LIMIT ?",
+                vals![a.id.as_str(), after_officer, limit as i64],
             )
             .await?;
         rows.iter().map(attendee_from).collect()

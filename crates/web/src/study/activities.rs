@@ -14,8 +14,8 @@ use store::StoreError;
 use store::study::{Activity, ActivityFilter, AttendanceImport, Attendee, MarkOutcome};
 
 use super::{
-    Campaigns, FieldErrors, MAX_UPLOAD, Opt, export_xlsx, file_err, opts, parse_sheet, read_upload,
-    render, shown, stamp, xlsx_download,
+    Campaigns, FieldErrors, MAX_UPLOAD, Opt, export_xlsx, export_xlsx_file, file_err, opts,
+    parse_sheet, read_upload, render, shown, stamp, xlsx_download, xlsx_file_download,
 };
 use crate::AppState;
 use crate::auth::Staff;
@@ -641,7 +641,7 @@ async fn export_attendance(
     let actor = s.actor.clone();
     let st = state.clone();
     let aid = a.id.clone();
-    let (bytes, n) = export_xlsx(
+    let (file, n) = export_xlsx_file(
         "签到名单",
         ATTENDANCE_EXPORT_HEADERS,
         move |tx| async move {
@@ -653,7 +653,7 @@ async fn export_attendance(
                     .attendance_after(&actor, &aid, &after, 5000)
                     .await?;
                 let Some(last) = page.last() else { break };
-                after = last.badge.clone();
+                after = last.officer_id.clone();
                 for t in page {
                     n += 1;
                     let row = vec![
@@ -681,11 +681,12 @@ async fn export_attendance(
             &format!("{n} rows"),
         )
         .await?;
-    Ok(xlsx_download(
-        bytes,
+    xlsx_file_download(
+        file,
         &format!("attendance-{}.xlsx", stamp()),
         &format!("签到名单-{}.xlsx", a.title),
-    ))
+    )
+    .await
 }
 
 // ---------- venue code ----------

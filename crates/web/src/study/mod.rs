@@ -149,7 +149,7 @@ pub(crate) fn xlsx_download(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Res
     res
 }
 
-/// Largest spreadsheet upload. The bounded reader refuses more than 100 MiB unpacked anyway.
+/// Largest spreadsheet upload. The bounded reader refuses more than 256 MiB unpacked anyway.
 pub(crate) const MAX_UPLOAD: usize = 40 * 1024 * 1024;
 
 /// The parts of an upload form.
@@ -232,6 +232,23 @@ where
     F: FnOnce(tokio::sync::mpsc::Sender<Vec<reports::Cell>>) -> Fut,
     Fut: std::future::Future<Output = Result<u64, Error>>,
 {
+    let (tmp, count) = export_xlsx_file(sheet, headers, fill).await?;
+    let bytes = tokio::fs::read(tmp.path())
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
+    Ok((bytes, count))
+}
+
+/// Writes the rows `fill` sends into a temporary .xlsx on a blocking thread, in constant memory.
+pub(crate) async fn export_xlsx_file<F, Fut>(
+    sheet: &'static str,
+    headers: &'static [&'static str],
+    fill: F,
+) -> Result<(tempfile::NamedTempFile, u64), Error>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Vec<reports::Cell>>) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, Error>>,
+{
     let tmp = tempfile::Builder::new()
         .suffix(".xlsx")
         .tempfile()
@@ -246,10 +263,31 @@ where
     writer
         .await
         .map_err(|e| Error::Unavailable(e.to_string()))??;
-    let bytes = tokio::fs::read(tmp.path())
+    Ok((tmp, count))
+}
+
+/// Sends a finished .xlsx from disk as it is read, so a large export never sits in memory whole. The
+/// path is removed at once; the open handle keeps the data until the last byte is sent.
+pub(crate) async fn xlsx_file_download(
+    tmp: tempfile::NamedTempFile,
+    ascii_name: &str,
+    name: &str,
+) -> Result<Response, Error> {
+    let file = tokio::fs::File::open(tmp.path())
         .await
         .map_err(|e| Error::Unavailable(e.to_string()))?;
-    Ok((bytes, count))
+    let len = file
+        .metadata()
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?
+        .len();
+    drop(tmp);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
+    let mut res = xlsx_download(Vec::new(), ascii_name, name);
+    *res.body_mut() = body;
+    res.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    Ok(res)
 }
 
 /// `2024-03-01` for file names.
