@@ -144,6 +144,38 @@ async fn start_chromedriver(dir: &Path) -> (Killed, String) {
     panic!("chromedriver did not answer on {url} within 30 s");
 }
 
+/// A headless Chromium session of its own (own profile, so its cookies are its own) on the server `base`.
+async fn open_browser(driver_url: &str, base: &str, profile: &Path) -> Browser {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(CHROMIUM).expect("binary");
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--lang=zh-CN",
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).expect("chromium argument");
+    }
+    let driver = WebDriver::new(driver_url, caps)
+        .await
+        .expect("a Chromium session through chromedriver");
+    driver
+        .set_page_load_timeout(Duration::from_secs(60))
+        .await
+        .expect("page load timeout");
+    Browser {
+        driver,
+        base: base.to_string(),
+    }
+}
+
 /// The browser, with the helpers a test step needs: explicit waits that explain what they waited for.
 struct Browser {
     driver: WebDriver,
@@ -397,35 +429,7 @@ async fn public_report_is_handled_to_the_end_in_a_real_browser() {
     let (_server, base) = start_server(&data, &server_log);
     eprintln!("server ready at {base} after {:?}", started.elapsed());
 
-    let profile = tmp.path().join("chromium-profile");
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(CHROMIUM).expect("binary");
-    for arg in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--lang=zh-CN",
-        &format!("--user-data-dir={}", profile.display()),
-    ] {
-        caps.add_arg(arg).expect("chromium argument");
-    }
-    let driver = WebDriver::new(&driver_url, caps)
-        .await
-        .expect("a Chromium session through chromedriver");
-    driver
-        .set_page_load_timeout(Duration::from_secs(60))
-        .await
-        .expect("page load timeout");
-    let b = Browser {
-        driver,
-        base: base.clone(),
-    };
+    let b = open_browser(&driver_url, &base, &tmp.path().join("chromium-profile")).await;
 
     // Canaries: unique values that must reach the right people and nobody else.
     let nonce = format!(
@@ -858,4 +862,537 @@ async fn public_report_is_handled_to_the_end_in_a_real_browser() {
         }
     }
     eprintln!("browser flow done in {:?}", started.elapsed());
+}
+
+impl Browser {
+    /// The text of the element found by `by`, once it appears.
+    async fn text(&self, by: By, what: &str) -> String {
+        self.wait(by, what)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("cannot read {what}: {e}"))
+            .trim()
+            .to_string()
+    }
+
+    /// Waits for `by`; a form error (`.field-err`, `#form-error`) on the page ends the wait early.
+    async fn wait_ok(&self, by: By, what: &str) -> WebElement {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.driver.find(by.clone()).await {
+                return e;
+            }
+            for err in [By::Css(".field-err"), By::Id("form-error")] {
+                if let Ok(e) = self.driver.find(err).await {
+                    let msg = e.text().await.unwrap_or_default();
+                    self.fail(&format!(
+                        "waiting for {what}, the page shows an error: {msg}"
+                    ))
+                    .await;
+                }
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("waited {WAIT:?} for {what}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks like a person: scrolled into view first.
+    async fn click(&self, e: &WebElement, what: &str) {
+        e.scroll_into_view().await.ok();
+        e.click()
+            .await
+            .unwrap_or_else(|err| panic!("cannot click {what}: {err}"));
+    }
+
+    /// How far the page is wider than the window (0 or less: it fits).
+    async fn overflow(&self) -> i64 {
+        self.driver
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .expect("measure the page")
+            .convert()
+            .expect("a number")
+    }
+
+    /// The rows of the phase board (#board) on the current page: (unit id, unit name, phase, status).
+    async fn board_rows(&self) -> Vec<(String, String, String, String)> {
+        self.wait(By::Id("board"), "the phase board").await;
+        let mut out = Vec::new();
+        for row in self
+            .driver
+            .find_all(By::Css("#board tbody tr"))
+            .await
+            .expect("board rows")
+        {
+            let id = row
+                .id()
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .trim_start_matches("board-")
+                .to_string();
+            let cells = row.find_all(By::Tag("td")).await.expect("cells");
+            let mut text = Vec::new();
+            for c in cells.iter().take(4) {
+                text.push(c.text().await.unwrap_or_default().trim().to_string());
+            }
+            if text.len() == 4 {
+                out.push((
+                    id,
+                    text[0].trim_start_matches('　').to_string(),
+                    text[1].clone(),
+                    text[3].clone(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The number right after `label` in `text` ("已签到 12 人" → 12).
+fn number_after(text: &str, label: &str) -> i64 {
+    let rest = text
+        .split_once(label)
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| panic!("{label} not in {text:?}"));
+    rest.trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {label} in {text:?}"))
+}
+
+/// The demo's campaign in progress, on a phone and at the office: the officer signs in to today's
+/// meeting with the code the office puts on the screen and files the self-report on a phone-sized
+/// window; the office finds a unit whose exit checklist fails (advancing it is refused, with the failing
+/// criteria shown) and one whose checklist holds, and moves that one on; then the officer takes the open
+/// test, answering six questions right by the office's bank, and the grade must say exactly that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_studies_and_reports_on_a_phone_and_the_office_moves_a_unit_on() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let server_log = tmp.path().join("server.log");
+    let (_chromedriver, driver_url) = start_chromedriver(tmp.path()).await;
+    let (_server, base) = start_server(&data, &server_log);
+    eprintln!("server ready at {base} after {:?}", started.elapsed());
+    // Two people at once: the office at a desk, the officer on a phone.
+    let desk = open_browser(&driver_url, &base, &tmp.path().join("desk-profile")).await;
+    let phone = open_browser(&driver_url, &base, &tmp.path().join("phone-profile")).await;
+    desk.driver
+        .set_window_rect(0, 0, 1280, 900)
+        .await
+        .expect("desktop window");
+    phone
+        .driver
+        .set_window_rect(0, 0, 390, 844)
+        .await
+        .expect("phone-sized window");
+
+    // ---- the officer finds today's meeting ----
+    phone.login("ganjing").await;
+    phone.goto("/study/signin").await;
+    let form = phone.wait(By::Id("signin-form"), "the sign-in form").await;
+    assert!(
+        phone.driver.find(By::Id("no-activity")).await.is_err(),
+        "the officer has a meeting to sign in to today"
+    );
+    let activity_id = form
+        .find(By::Css("input[name=activity_id]"))
+        .await
+        .expect("today's one meeting, chosen for the officer")
+        .attr("value")
+        .await
+        .expect("value")
+        .expect("the meeting's id");
+    let overflow = phone.overflow().await;
+    assert!(
+        overflow <= 0,
+        "the sign-in page is wider than a phone by {overflow}px"
+    );
+
+    // ---- the office puts the venue code on the screen ----
+    desk.login("office").await;
+    let code_page = format!("/study/activities/{activity_id}/code");
+    desk.goto(&code_page).await;
+    let code = desk.text(By::Id("venue-code"), "the venue code").await;
+    assert!(
+        code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
+        "a six-digit code, got {code:?}"
+    );
+    let title = desk
+        .text(By::Css("p.venue-title"), "the meeting's title")
+        .await;
+    let before = number_after(
+        &desk
+            .text(By::Css("p.venue-meta"), "the attendance line")
+            .await,
+        "已签到",
+    );
+    assert!(before > 0, "colleagues signed in before the officer");
+
+    // ---- the officer signs in with it ----
+    let form = phone.wait(By::Id("signin-form"), "the sign-in form").await;
+    phone.type_into(&form, "input[name=code]", &code).await;
+    phone.submit(&form).await;
+    let ok = phone
+        .wait_ok(By::Id("signin-ok"), "the sign-in confirmation")
+        .await
+        .text()
+        .await
+        .expect("confirmation");
+    assert!(
+        ok.contains("签到成功") && ok.contains(&title),
+        "signed in to {title}: {ok:?}"
+    );
+    desk.goto(&code_page).await;
+    let after = number_after(
+        &desk
+            .text(By::Css("p.venue-meta"), "the attendance line")
+            .await,
+        "已签到",
+    );
+    assert_eq!(after, before + 1, "the venue screen counts the officer");
+    phone.goto("/study/me").await;
+    let mine = phone
+        .text(By::Id("my-activities"), "the officer's attended meetings")
+        .await;
+    assert!(
+        mine.contains(&title),
+        "the meeting is counted in 我的学习: {mine}"
+    );
+    eprintln!("signed in after {:?}", started.elapsed());
+
+    // ---- the officer files the self-report: 无 everywhere but one ----
+    phone.goto("/selfcheck").await;
+    let report = phone
+        .wait(By::Id("self-report"), "the self-report form")
+        .await;
+    assert!(
+        phone
+            .text(By::Id("versions"), "the versions")
+            .await
+            .is_empty(),
+        "nothing filed yet"
+    );
+    let problem = "本人于今年3月在工作时间外出办理个人私事约两小时，未履行请假手续。";
+    let sections = report
+        .find_all(By::Css("fieldset.section"))
+        .await
+        .expect("sections");
+    assert_eq!(sections.len(), 11, "one section per problem category");
+    for sec in &sections {
+        let id = sec.id().await.ok().flatten().unwrap_or_default();
+        if id == "sec-conduct" {
+            let yes = sec.find(By::Css("input[value=text]")).await.expect("有");
+            phone.click(&yes, "有").await;
+            phone.type_into(sec, "textarea", problem).await;
+        } else {
+            let nil = sec.find(By::Css("input[value=nil]")).await.expect("无");
+            phone.click(&nil, "无").await;
+        }
+    }
+    let overflow = phone.overflow().await;
+    assert!(
+        overflow <= 0,
+        "the self-report is wider than a phone by {overflow}px"
+    );
+    let button = phone
+        .wait(By::Id("submit-report"), "the submit button")
+        .await;
+    phone.click(&button, "submit the report").await;
+    let filed = phone
+        .wait_ok(By::Id("filed-ok"), "the filing confirmation")
+        .await
+        .text()
+        .await
+        .expect("confirmation");
+    assert!(filed.contains("已提交"), "{filed}");
+    let versions = phone.text(By::Id("versions"), "the versions").await;
+    assert!(
+        versions.contains("第1版") && versions.contains(problem) && !versions.contains("第2版"),
+        "saved as version 1 with the problem: {versions}"
+    );
+    eprintln!("self-report filed after {:?}", started.elapsed());
+
+    // ---- the office at the phase board ----
+    desk.goto("/campaigns").await;
+    let link = desk
+        .wait(
+            By::Css("#campaign-table a[href^='/campaigns/']"),
+            "the campaign in progress",
+        )
+        .await;
+    let campaign_path = link.attr("href").await.expect("href").expect("a link");
+    // Units in 查纠整改, page by page, until one that can move on and one that cannot are both found.
+    let mut ready = None;
+    let mut blocked = None;
+    let mut page = 1;
+    while ready.is_none() || blocked.is_none() {
+        desk.goto(&format!("{campaign_path}?phase=1&page={page}"))
+            .await;
+        let rows = desk.board_rows().await;
+        assert!(!rows.is_empty(), "no more units in 查纠整改 on page {page}");
+        for r in rows {
+            assert_eq!(r.2, "查纠整改", "the filter shows 查纠整改 only: {r:?}");
+            if r.3 == "条件已满足" && ready.is_none() {
+                ready = Some(r);
+            } else if r.3 == "未满足退出条件" && blocked.is_none() {
+                blocked = Some(r);
+            }
+        }
+        page += 1;
+    }
+    let (ready_id, ready_name, _, _) = ready.expect("a ready unit");
+    let (blocked_id, blocked_name, _, _) = blocked.expect("a blocked unit");
+    eprintln!("ready: {ready_name}; blocked: {blocked_name}");
+
+    // A unit whose checklist fails: no advance button, and a forced request is refused with the reasons.
+    desk.goto(&format!("{campaign_path}/units/{blocked_id}"))
+        .await;
+    let checklist = desk.text(By::Id("checklist"), "the checklist").await;
+    assert!(checklist.contains("✗ 未满足"), "{checklist}");
+    let form = desk.wait(By::Id("form-advance"), "the advance form").await;
+    assert!(
+        form.find(By::Css("button")).await.is_err(),
+        "no advance button while the checklist fails"
+    );
+    desk.driver
+        .execute("document.getElementById('form-advance').submit();", vec![])
+        .await
+        .expect("send the advance request anyway");
+    let refusal = desk
+        .text(
+            By::Css("p.err[data-field=advance]"),
+            "the refusal beside the advance form",
+        )
+        .await;
+    assert!(
+        refusal.contains("退出条件未满足"),
+        "the refusal names the failing criteria: {refusal}"
+    );
+    let failing = desk
+        .driver
+        .find_all(By::Css("#checklist tr.overdue td:nth-child(3)"))
+        .await
+        .expect("failing facts");
+    assert!(!failing.is_empty(), "the failing criteria are listed");
+    for fact in failing {
+        let fact = fact.text().await.unwrap_or_default();
+        assert!(
+            refusal.contains(fact.trim()),
+            "the refusal gives the fact {fact:?}: {refusal}"
+        );
+    }
+    assert!(
+        desk.text(By::Id("unit-phase"), "the unit's phase")
+            .await
+            .contains("查纠整改"),
+        "{blocked_name} stays in 查纠整改"
+    );
+
+    // A unit whose checklist holds moves on, and the board shows it in the next phase.
+    desk.goto(&format!("{campaign_path}/units/{ready_id}"))
+        .await;
+    let form = desk.wait(By::Id("form-advance"), "the advance form").await;
+    let button = form
+        .find(By::Css("button[type=submit]"))
+        .await
+        .expect("the advance button of a unit whose checklist holds");
+    desk.click(&button, "推进至下一阶段").await;
+    let moved = desk.text(By::Id("move-ok"), "the confirmation").await;
+    assert!(moved.contains("已推进"), "{moved}");
+    assert!(
+        desk.text(By::Id("unit-phase"), "the unit's phase")
+            .await
+            .contains("总结提升"),
+        "{ready_name} is in 总结提升"
+    );
+    let history = desk.text(By::Id("history"), "the phase history").await;
+    assert!(
+        history.contains("推进") && history.contains("进入「总结提升」"),
+        "{history}"
+    );
+    desk.goto(&format!("{campaign_path}?phase=2")).await;
+    let rows = desk.board_rows().await;
+    assert!(
+        rows.iter().any(|r| r.0 == ready_id && r.2 == "总结提升"),
+        "the board shows {ready_name} in 总结提升: {rows:?}"
+    );
+    desk.goto(&format!("{campaign_path}?phase=1")).await;
+    let rows = desk.board_rows().await;
+    assert!(
+        rows.iter().all(|r| r.0 != ready_id),
+        "{ready_name} has left 查纠整改 on the board"
+    );
+
+    // ---- the office's question bank, so the grade can be checked to the point ----
+    let mut bank: Vec<(String, String)> = Vec::new();
+    desk.goto("/study/questions").await;
+    loop {
+        desk.wait(By::Id("question-table"), "the question bank")
+            .await;
+        for row in desk
+            .driver
+            .find_all(By::Css("#question-table tbody tr"))
+            .await
+            .expect("bank rows")
+        {
+            let cells = row.find_all(By::Tag("td")).await.expect("cells");
+            let stem = cells[1].text().await.expect("stem").trim().to_string();
+            let answer = cells[3].text().await.expect("answer").trim().to_string();
+            bank.push((stem, answer));
+        }
+        let Ok(next) = desk.driver.find(By::Id("next-page")).await else {
+            break;
+        };
+        let href = next.attr("href").await.expect("href").expect("next page");
+        desk.goto(&href).await;
+    }
+    assert!(bank.len() >= 40, "the bank holds {} questions", bank.len());
+
+    // ---- the officer takes the open test: six answers right, the rest wrong ----
+    phone.goto("/study/tests").await;
+    let test_link = phone
+        .wait(By::Css("main a[href^='/study/tests/']"), "the open test")
+        .await;
+    phone.click(&test_link, "the open test").await;
+    let start = phone.wait(By::Id("start-form"), "the start button").await;
+    let pass_line = number_after(
+        &phone.text(By::Tag("main"), "the test's rules").await,
+        "及格线",
+    );
+    phone.submit(&start).await;
+    let quiz = phone.wait(By::Id("attempt-form"), "the questions").await;
+    let questions = quiz
+        .find_all(By::Css("fieldset.question"))
+        .await
+        .expect("questions");
+    assert!(questions.len() >= 10, "{} questions", questions.len());
+    // Each question's choices form one group of their own, named after the question.
+    for (i, q) in questions.iter().enumerate() {
+        for input in q.find_all(By::Css("input")).await.expect("choices") {
+            let name = input.attr("name").await.expect("name").unwrap_or_default();
+            assert_eq!(
+                name,
+                format!("q{i}"),
+                "question {} offers a choice named {name:?}: the attempt form must name every choice of question i `q{{i}}`, or choosing in one question unchecks another",
+                i + 1
+            );
+        }
+    }
+    let (mut right, mut score, mut max) = (0, 0, 0);
+    for (i, q) in questions.iter().enumerate() {
+        let legend = q
+            .find(By::Tag("legend"))
+            .await
+            .expect("legend")
+            .text()
+            .await
+            .expect("legend text");
+        // The stem may hold "（　）" itself; the points come last: "（2分）".
+        let (_, tail) = legend.rsplit_once('（').expect("the points");
+        let points = number_after(&format!("（{tail}"), "（");
+        let (_, answer) = bank
+            .iter()
+            .find(|(stem, _)| legend.contains(stem.as_str()))
+            .unwrap_or_else(|| panic!("question {legend:?} is not in the bank"));
+        let mut letters = Vec::new();
+        for input in q.find_all(By::Css("input")).await.expect("choices") {
+            letters.push(input.attr("value").await.expect("value").expect("a letter"));
+        }
+        let pick: Vec<&String> = if i < 6 {
+            right += 1;
+            score += points;
+            letters
+                .iter()
+                .filter(|l| answer.contains(l.as_str()))
+                .collect()
+        } else {
+            // One option that is not the answer, or part of an all-options answer: wrong either way.
+            let wrong: Vec<&String> = letters
+                .iter()
+                .filter(|l| !answer.contains(l.as_str()))
+                .take(1)
+                .collect();
+            if wrong.is_empty() {
+                letters.iter().take(1).collect()
+            } else {
+                wrong
+            }
+        };
+        max += points;
+        for l in pick {
+            let input = q
+                .find(By::Css(&format!("input[value='{l}']")))
+                .await
+                .unwrap_or_else(|e| panic!("no option {l} in {legend:?}: {e}"));
+            phone.click(&input, "an answer").await;
+        }
+    }
+    let overflow = phone.overflow().await;
+    assert!(
+        overflow <= 0,
+        "the test is wider than a phone by {overflow}px"
+    );
+    phone.submit(&quiz).await;
+    let result = phone
+        .wait_ok(By::Id("attempt-result"), "the graded result")
+        .await
+        .text()
+        .await
+        .expect("result");
+    let percent = score * 100 / max;
+    let expected = format!(
+        "共{}题，答对{right}题，得{score}分（满分{max}分，折合{percent}%）",
+        questions.len()
+    );
+    assert!(
+        result.contains(&expected),
+        "expected {expected:?} in {result}"
+    );
+    assert!(
+        !result.contains("未作答"),
+        "every question was answered: {result}"
+    );
+    let mut marked = 0;
+    for tag in phone
+        .driver
+        .find_all(By::Css("div.question span.tag"))
+        .await
+        .expect("marks")
+    {
+        if tag.text().await.unwrap_or_default().trim() == "正确" {
+            marked += 1;
+        }
+    }
+    assert_eq!(
+        marked, right,
+        "the questions marked right add up to the grade"
+    );
+    let passed = percent >= pass_line;
+    assert_eq!(
+        phone.driver.find(By::Id("passed")).await.is_ok(),
+        passed,
+        "{percent}% against the pass line {pass_line}%: {result}"
+    );
+    assert_eq!(
+        phone.driver.find(By::Id("not-passed")).await.is_ok(),
+        !passed
+    );
+    eprintln!(
+        "test graded ({right} right, {percent}%) after {:?}",
+        started.elapsed()
+    );
+    phone.driver.quit().await.expect("end the phone session");
+    desk.driver.quit().await.expect("end the desk session");
+    eprintln!("campaign flow done in {:?}", started.elapsed());
 }

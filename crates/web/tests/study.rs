@@ -795,6 +795,20 @@ async fn late_test(app: TestApp) {
         !page.contains("正确答案"),
         "answers stay hidden while the attempt is open"
     );
+    // Every choice of a question carries that question's name (q0 for the first, q1 for the second...),
+    // so choosing in one question never unchecks another.
+    for (i, fieldset) in page.split("<fieldset").skip(1).enumerate() {
+        let names: Vec<&str> = fieldset
+            .split("name=\"")
+            .skip(1)
+            .map(|r| &r[..r.find('"').unwrap()])
+            .collect();
+        assert!(!names.is_empty(), "question {i} has choices");
+        assert!(
+            names.iter().all(|n| *n == format!("q{i}")),
+            "question {i}: {names:?}"
+        );
+    }
     let csrf = hidden(&page, "csrf").unwrap();
     // The server's clock says time is up (the deadline moved into the past, as if the officer had waited).
     app.exec(

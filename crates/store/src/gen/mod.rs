@@ -1,8 +1,20 @@
 //! Synthetic data for the demo, tests and benchmarks: `mingjing gen --scale city|province --seed N`.
 //! Deterministic for a seed. Rows go in through bulk inserts built from the same sealing and numbering
-//! rules as live intake, so a generated tip opens with its receipt exactly like a real one.
+//! rules as live intake, so a generated tip opens with its receipt exactly like a real one. Over it runs
+//! a campaign in progress (`campaign` and the modules beside it), so every page has something to show.
 
+mod bulk;
+mod campaign;
+mod phases;
+mod rectification;
+mod selfcheck;
+mod selfcheck_text;
+mod study;
+mod study_text;
+mod tasks;
 pub mod text;
+
+pub use campaign::CampaignSummary;
 
 use domain::clues::{ClueSource, ClueState, Conclusion, DisposalMethod, Outcome, StepLimits};
 use domain::org::{DataScope, Role, UnitKind, Username};
@@ -41,6 +53,8 @@ pub struct GenSummary {
     pub clues: usize,
     /// Receipts of a few generated tips, so a demo visitor can try the lookup page.
     pub sample_receipts: Vec<(String, String)>,
+    /// The campaign in progress and what has been done in it.
+    pub campaign: CampaignSummary,
 }
 
 /// The password every demo account gets; printed by `mingjing demo`.
@@ -70,6 +84,9 @@ fn plan(scale: Scale) -> Plan {
 fn kind_of(k: &str) -> UnitKind {
     UnitKind::parse(k).unwrap_or(UnitKind::Committee)
 }
+
+/// A demo account: username, display name, role, unit code, data scope, linked officer's badge.
+type Account<'a> = (&'a str, &'a str, Role, &'a str, DataScope, Option<String>);
 
 /// Fills an empty store. Refuses a store that already has units.
 pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSummary> {
@@ -114,7 +131,10 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
 
     // Roster: officers spread over the units, bigger units (city level) get more.
     let mut officers = Vec::new();
+    let mut officer_ids: Vec<String> = Vec::new();
+    let mut officer_unit: Vec<usize> = Vec::new();
     let mut seen_ids = std::collections::HashSet::new();
+    // (name, officer id) of each unit's roster.
     let mut by_unit: Vec<Vec<(String, String)>> = vec![Vec::new(); specs.len()];
     for (ui, s) in specs.iter().enumerate() {
         let n = if s.parent_code.is_none() {
@@ -125,7 +145,10 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         for k in 0..n {
             let name = text::person_name(&mut rng);
             let badge = format!("{}{:04}", text::officer_badge(s.kind, ui as u32), k);
-            by_unit[ui].push((name.clone(), badge.clone()));
+            let id = new_id();
+            by_unit[ui].push((name.clone(), id.clone()));
+            officer_ids.push(id);
+            officer_unit.push(ui);
             officers.push(NewOfficer {
                 name,
                 badge,
@@ -141,10 +164,10 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
             });
         }
     }
-    for chunk in officers.chunks(5000) {
+    for (chunk, ids) in officers.chunks(5000).zip(officer_ids.chunks(5000)) {
         let _w = store.write_lock.lock().await;
         let txn = store.db.begin().await?;
-        bulk_officers(store, &txn, chunk).await?;
+        bulk_officers(store, &txn, chunk, ids).await?;
         txn.commit().await?;
     }
     summary.officers = officers.len();
@@ -159,11 +182,12 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         .iter()
         .find(|s| s.kind == "court" && s.parent_code.as_deref() != Some(root.code.as_str()))
         .unwrap_or(root);
-    let officer_badge = officers
+    let ganjing = officers
         .iter()
-        .find(|o| o.unit_code == district_police.code)
-        .map(|o| o.badge.clone());
-    let accounts: Vec<(&str, &str, Role, &str, DataScope, Option<String>)> = vec![
+        .position(|o| o.unit_code == district_police.code)
+        .ok_or_else(|| StoreError::Integrity("the demo officer's unit has no officers".into()))?;
+    let officer_badge = Some(officers[ganjing].badge.clone());
+    let accounts: Vec<Account> = vec![
         (
             "admin",
             "系统管理员",
@@ -290,6 +314,10 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         crate::db::get(&r, "id")?
     };
     let root_id = unit_ids[0].0.clone();
+    // The unit that will be ready to move on in the campaign: the first below the root with a roster.
+    let ready = (1..specs.len())
+        .find(|u| *u != officer_unit[ganjing] && by_unit[*u].len() >= 10)
+        .ok_or_else(|| StoreError::Integrity("no unit to hold its checklist".into()))?;
     let mut made = 0;
     while made < p.clues {
         let batch = (p.clues - made).min(500);
@@ -308,6 +336,7 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
                 &limits,
                 now,
                 made,
+                ready,
             )
             .await?;
             if let Some(r) = g {
@@ -330,6 +359,58 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         txn.commit().await?;
     }
     summary.clues = made;
+
+    // A campaign in progress over all of it.
+    let all = store.units().await?;
+    let index: std::collections::HashMap<&str, usize> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.as_str(), i))
+        .collect();
+    let mut units: Vec<Option<campaign::GenUnit>> = (0..specs.len()).map(|_| None).collect();
+    for u in &all {
+        if let Some(&i) = index.get(u.code.as_str()) {
+            units[i] = Some(campaign::GenUnit {
+                id: u.id.clone(),
+                code: u.code.clone(),
+                name: u.name.clone(),
+                kind: specs[i].kind.to_string(),
+                parent: specs[i]
+                    .parent_code
+                    .as_deref()
+                    .and_then(|p| index.get(p).copied()),
+            });
+        }
+    }
+    let units = units
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| StoreError::Integrity("a generated unit is missing".into()))?;
+    let mut roster: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
+    for (i, u) in officer_unit.iter().enumerate() {
+        roster[*u].push(i);
+    }
+    let world = campaign::World {
+        units,
+        officers: officers
+            .iter()
+            .zip(officer_ids)
+            .zip(&officer_unit)
+            .map(|((o, id), u)| campaign::GenOfficer {
+                id,
+                name: o.name.clone(),
+                unit: *u,
+            })
+            .collect(),
+        roster,
+        ganjing,
+        ready,
+        region: match scale {
+            Scale::City => "江州市".to_string(),
+            Scale::Province => "江南省".to_string(),
+        },
+    };
+    summary.campaign = campaign::generate(store, scale, seed, &world).await?;
     Ok(summary)
 }
 
@@ -337,16 +418,17 @@ async fn bulk_officers<C: ConnectionTrait>(
     store: &Store,
     c: &C,
     officers: &[NewOfficer],
+    ids: &[String],
 ) -> Result<()> {
     let sql = Sql::of(c);
     let mut unit_ids = std::collections::HashMap::new();
     for u in store.units().await? {
         unit_ids.insert(u.code, u.id);
     }
-    for chunk in officers.chunks(200) {
+    for (chunk, ids) in officers.chunks(200).zip(ids.chunks(200)) {
         let mut marks = Vec::new();
         let mut v: Vec<Value> = Vec::new();
-        for o in chunk {
+        for (o, id) in chunk.iter().zip(ids) {
             let unit = unit_ids.get(&o.unit_code).ok_or(StoreError::NotFound)?;
             marks.push("(?, ?, ?, ?, ?, ?, ?, 1, ?)");
             let (h, m) = match &o.id_number {
@@ -354,7 +436,7 @@ async fn bulk_officers<C: ConnectionTrait>(
                 None => (None, None),
             };
             v.extend(vals![
-                new_id(),
+                id.as_str(),
                 unit.as_str(),
                 o.name.as_str(),
                 o.badge.as_str(),
@@ -392,6 +474,7 @@ async fn one_clue<C: ConnectionTrait>(
     limits: &StepLimits,
     now: i64,
     index: usize,
+    punctual_unit: usize,
 ) -> Result<Option<(String, String)>> {
     let sql = Sql::of(c);
     let day = 24 * 3600 * 1000i64;
@@ -412,13 +495,14 @@ async fn one_clue<C: ConnectionTrait>(
     let cats = ProblemCategory::all();
     let category = cats[rng.random_range(0..cats.len())];
     let ui = rng.random_range(1..units.len());
-    let (accused, _badge) = roster[ui]
+    let (accused, accused_id) = roster[ui]
         .get(rng.random_range(0..roster[ui].len().max(1)))
         .cloned()
-        .unwrap_or_else(|| (text::person_name(rng), String::new()));
+        .map(|(n, id)| (n, Some(id)))
+        .unwrap_or_else(|| (text::person_name(rng), None));
     let (unit_id, unit_name, kind) = &units[ui];
     let position = text::position(kind, rng).to_string();
-    let public = index % 2 == 0;
+    let public = index.is_multiple_of(2);
     let source = if public {
         ClueSource::PublicTip
     } else {
@@ -482,15 +566,19 @@ async fn one_clue<C: ConnectionTrait>(
     }
     let since = t;
     // Most steps keep their limits; about one in eight open clues is left overdue.
+    // The unit whose campaign checklist is to hold keeps every open clue within its limit.
+    let punctual = ui == punctual_unit && state != ClueState::Closed;
     let due = limits.limit_for(state).map(|d| {
-        let start = if state != ClueState::Closed && rng.random_bool(0.12) {
+        let start = if state != ClueState::Closed && !punctual && rng.random_bool(0.12) {
             since - 40 * day
         } else {
             since
         };
-        cal.add_workdays(local_date(start), d)
-            .format("%Y-%m-%d")
-            .to_string()
+        let mut due = cal.add_workdays(local_date(start), d);
+        if punctual && due < local_date(now) {
+            due = cal.add_workdays(local_date(now), d);
+        }
+        due.format("%Y-%m-%d").to_string()
     });
     let supervised = state != ClueState::Closed && rng.random_bool(0.06);
     let handling_unit = if step >= 1 { unit_id.as_str() } else { root_id };
@@ -520,10 +608,10 @@ async fn one_clue<C: ConnectionTrait>(
     };
     sql.exec(
         c,
-        "INSERT INTO clues (id, number, source, category, state, unit_id, accused_name, accused_unit, accused_position, accused_officer_id, summary, tip_id, disposal, conclusion, outcome, supervised, supervise_note, state_since, due_date, created_by, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+        "INSERT INTO clues (id, number, source, category, state, unit_id, accused_name, accused_unit, accused_position, accused_officer_id, summary, tip_id, disposal, conclusion, outcome, supervised, supervise_note, state_since, due_date, created_by, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         vals![
             clue_id.as_str(), number.as_str(), source.as_str(), category.as_str(), state.as_str(), handling_unit, accused.as_str(), unit_name.as_str(),
-            position.as_str(), summary.as_str(), tip_id.clone(), disposal.map(|d| d.as_str()), conclusion.map(|c| c.as_str()), outcome.map(|o| o.as_str()),
+            position.as_str(), accused_id.clone(), summary.as_str(), tip_id.clone(), disposal.map(|d| d.as_str()), conclusion.map(|c| c.as_str()), outcome.map(|o| o.as_str()),
             i32::from(supervised), supervised.then_some("请于期限内报送核查进展"), since, due, created, since, (state == ClueState::Closed).then_some(since)
         ],
     )
