@@ -142,7 +142,10 @@ impl Role {
                 self,
                 Officer | UnitLiaison | UnitLeader | CampaignOffice | Inspector | DisciplineInspector
             ),
-            ViewInquiries => matches!(self, CampaignOffice | UnitLeader | DisciplineInspector),
+            ViewInquiries => matches!(
+                self,
+                CampaignOffice | UnitLeader | UnitLiaison | DisciplineInspector
+            ),
             FileInquiryReport => matches!(self, UnitLiaison | UnitLeader),
             ManageReviews => matches!(self, CampaignOffice | Inspector),
             ScoreReviews => matches!(self, Inspector),

@@ -16,6 +16,8 @@ const RECURRING: &[(&str, i64)] = &[
     ("sweep", 60 * 60 * 1000),
     ("task_deadlines", 10 * 60 * 1000),
     ("rectification_deadlines", 10 * 60 * 1000),
+    // Reminds units that owe last quarter's inquiry report; each reminder is written once a quarter.
+    ("inquiry_reports", 6 * 60 * 60 * 1000),
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +65,7 @@ impl Store {
                 "sweep" => self.sweep().await,
                 "task_deadlines" => self.scan_task_deadlines().await.map(|_| ()),
                 "rectification_deadlines" => self.scan_rectification_deadlines().await.map(|_| ()),
+                "inquiry_reports" => self.scan_inquiry_reports().await.map(|_| ()),
                 _ => Ok(()),
             };
             let err = result.as_ref().err().map(|e| e.to_string());
