@@ -200,6 +200,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "已生成：{} 个单位，{} 名干警，{} 条线索（其中群众举报 {} 条）",
                     s.units, s.officers, s.clues, s.tips
                 );
+                let c = &s.campaign;
+                println!(
+                    "教育整顿进行中：{} 场学习活动（签到 {} 人次），{} 份自查报告，{} 个查实问题，{} 项整改事项，{} 项工作任务",
+                    c.activities, c.attendance, c.self_reports, c.findings, c.ledger_rows, c.tasks
+                );
                 println!("演示查询码（举报编号 → 查询码）：");
                 for (n, r) in &s.sample_receipts {
                     println!("  {n} → {r}");
@@ -320,13 +325,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&cfg).await?;
             let t = std::time::Instant::now();
             let s = generate(&store, scale, seed).await?;
+            let c = &s.campaign;
             println!(
-                "generated {} units, {} officers, {} users, {} clues ({} public tips) in {:.1}s",
+                "generated {} units, {} officers, {} users, {} clues ({} public tips); a campaign with {} activities, {} attendances, {} self-reports, {} findings, {} ledger rows, {} tasks; in {:.1}s",
                 s.units,
                 s.officers,
                 s.users.len(),
                 s.clues,
                 s.tips,
+                c.activities,
+                c.attendance,
+                c.self_reports,
+                c.findings,
+                c.ledger_rows,
+                c.tasks,
                 t.elapsed().as_secs_f64()
             );
         }
