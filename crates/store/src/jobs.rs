@@ -18,6 +18,8 @@ const RECURRING: &[(&str, i64)] = &[
     ("rectification_deadlines", 10 * 60 * 1000),
     // Reminds units that owe last quarter's inquiry report; each reminder is written once a quarter.
     ("inquiry_reports", 6 * 60 * 60 * 1000),
+    // Every data check over the whole register, once a day.
+    ("data_checks", 24 * 60 * 60 * 1000),
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +68,7 @@ impl Store {
                 "task_deadlines" => self.scan_task_deadlines().await.map(|_| ()),
                 "rectification_deadlines" => self.scan_rectification_deadlines().await.map(|_| ()),
                 "inquiry_reports" => self.scan_inquiry_reports().await.map(|_| ()),
+                "data_checks" => self.run_all_checks().await.map(|_| ()),
                 _ => Ok(()),
             };
             let err = result.as_ref().err().map(|e| e.to_string());
