@@ -355,6 +355,9 @@ async fn serve(cfg: &Config, store: store::Store, require_totp: bool) -> Result<
         );
     }
     store.warm_near_index().await?;
+    // Catches the guiding-case index up with its table (or rebuilds it) before the first search.
+    let indexed = store.open_guiding_index().await?;
+    tracing::info!(indexed, "guiding-case index ready");
     store::jobs::spawn_runner(store.clone(), std::time::Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await

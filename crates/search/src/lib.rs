@@ -3,10 +3,14 @@
 //! Two texts within [`NEAR_DISTANCE`] bits are near duplicates ([`is_near`]); the store keeps every
 //! tip's hash in memory and scans them, which is sub-millisecond for 100,000 tips.
 //!
+//! Full-text search of longer texts (guiding cases, commentary) is in [`fulltext`]: tantivy with jieba.
+//!
 //! This crate must not depend on the database, the web layer or any clock: it takes text and returns
 //! numbers. Its hashes are stored, so they must never change between runs, builds or platforms:
 //! tokens are hashed with a fixed function (FNV-1a plus a fixed finaliser), never with `std`'s
 //! randomly keyed hasher, and any change to tokenising or hashing needs a re-hash of stored rows.
+
+pub mod fulltext;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

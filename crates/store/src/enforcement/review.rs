@@ -1,3 +1,0 @@
-//! (being written)
-
-pub(crate) const MIGRATION_SQL: &str = "";
