@@ -983,6 +983,58 @@ const TABLES: &[(&str, &[(&str, char)])] = &[
         ],
     ),
     (
+        "warning_scores",
+        &[
+            ("officer_id", 't'),
+            ("unit_id", 't'),
+            ("score", 'l'),
+            ("level", 't'),
+            ("facts", 't'),
+            ("computed_at", 'l'),
+        ],
+    ),
+    (
+        "warning_items",
+        &[
+            ("officer_id", 't'),
+            ("kind", 't'),
+            ("source_id", 't'),
+            ("ref_id", 't'),
+            ("ref_no", 't'),
+            ("on_date", 't'),
+            ("at_ms", 'l'),
+            ("detail", 't'),
+            ("extra", 't'),
+            ("qty", 'l'),
+        ],
+    ),
+    (
+        "warning_units",
+        &[
+            ("unit_id", 't'),
+            ("officers", 'l'),
+            ("score", 'l'),
+            ("watch", 'l'),
+            ("alert", 'l'),
+            ("computed_at", 'l'),
+        ],
+    ),
+    (
+        "warning_runs",
+        &[
+            ("id", 't'),
+            ("seq", 'l'),
+            ("as_of", 't'),
+            ("since", 't'),
+            ("settings", 't'),
+            ("officers", 'l'),
+            ("items", 'l'),
+            ("run_by", 't'),
+            ("started_at", 'l'),
+            ("finished_at", 'l'),
+        ],
+    ),
+    (
         "audit_log",
         &[
             ("seq", 'l'),

@@ -20,6 +20,8 @@ const RECURRING: &[(&str, i64)] = &[
     ("inquiry_reports", 6 * 60 * 60 * 1000),
     // Every data check over the whole register, once a day.
     ("data_checks", 24 * 60 * 60 * 1000),
+    // Early-warning scores from every source; it holds the writer for its run (seconds on a province).
+    ("warning_scores", 24 * 60 * 60 * 1000),
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +71,7 @@ impl Store {
                 "rectification_deadlines" => self.scan_rectification_deadlines().await.map(|_| ()),
                 "inquiry_reports" => self.scan_inquiry_reports().await.map(|_| ()),
                 "data_checks" => self.run_all_checks().await.map(|_| ()),
+                "warning_scores" => self.recompute_warnings().await.map(|_| ()),
                 _ => Ok(()),
             };
             let err = result.as_ref().err().map(|e| e.to_string());

@@ -1,9 +1,0 @@
-//! Early warning (队伍风险预警): (being written)
-
-use axum::Router;
-
-use crate::AppState;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-}
