@@ -25,6 +25,7 @@ use tokio::process::{Child, Command};
 
 use crate::config::Config;
 
+mod enforcement;
 mod sheets;
 
 #[derive(clap::Args, Debug)]
@@ -58,6 +59,14 @@ pub struct BenchArgs {
     /// Internal, with --internal-import: take the rows from the plain text copy instead of the .xlsx.
     #[arg(long, hide = true)]
     pub internal_from_text: bool,
+    /// Documents (guiding cases and commentary) the guiding search runs over; guiding cases are added to
+    /// a scratch copy up to this count. The bar is for 100,000; fewer are printed without a verdict.
+    #[arg(long, default_value_t = enforcement::BAR_DOCS, hide = true)]
+    pub guiding_docs: usize,
+    /// Internal: run one job of the enforcement phase on the scratch copy in --data (`checks`,
+    /// `rule:NAME`, `warnings`, `index`) and print the result.
+    #[arg(long, hide = true)]
+    pub internal_enforcement: Option<String>,
 }
 
 /// Limits for the bench's own child server only: every client comes from 127.0.0.1.
@@ -80,6 +89,10 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     }
     if let Some(activity) = &args.internal_import {
         sheets::child(cfg, activity, args.internal_from_text).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(job) = &args.internal_enforcement {
+        enforcement::child(cfg, job).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let scale =
@@ -295,35 +308,22 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
     for (name, path) in progress {
         step(&format!("staff page: {name}"));
         let url = format!("{}{path}", srv.base);
-        let first = Instant::now();
-        let probe = match staff.get(&url).send().await {
-            Ok(r) => {
-                let status = r.status().as_u16();
-                r.bytes()
-                    .await
-                    .map(|b| (status, b))
-                    .map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
-        let cold_ms = first.elapsed().as_secs_f64() * 1000.0;
-        match probe {
-            Ok((200, _)) => {}
-            Ok((404, _)) => {
+        let (cold_ms, first) = first_request(&staff, &url).await;
+        match first {
+            First::Ok => {}
+            First::Status(404, _) => {
                 report.notes.push(format!(
                     "{name}: route missing — `GET {path}` answered 404 (this build has no such page, or it does not know the unit), so it was not measured."
                 ));
                 continue;
             }
-            Ok((status, body)) => {
-                let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+            First::Status(status, text) => {
                 report.notes.push(format!(
-                    "{name}: not measured — `GET {path}` answered HTTP {status} before the load started: `{}`",
-                    text.replace('`', "'").replace('\n', " ")
+                    "{name}: not measured — `GET {path}` answered HTTP {status} before the load started: `{text}`"
                 ));
                 continue;
             }
-            Err(e) => {
+            First::Failed(e) => {
                 report.notes.push(format!(
                     "{name}: not measured — `GET {path}` failed before the load started: {e}"
                 ));
@@ -375,6 +375,29 @@ pub async fn run(cfg: &Config, config_file: Option<PathBuf>, args: BenchArgs) ->
         )
         .await,
     );
+
+    // ---- issue #4: data checks, warning scores, guiding search, on a scratch copy of its own ----
+    let store = store::Store::open(&cfg.store_config(), cfg.keyring()?)
+        .await
+        .context("cannot open the store")?;
+    report.enforcement = Some(
+        enforcement::run(
+            enforcement::Setup {
+                cfg,
+                config_file: config_file.as_deref(),
+                exe: &exe,
+                log_dir: &log_dir,
+                dir_name: &dir_name,
+                clients: args.page_clients,
+                hello: report.hello_at(args.page_clients).cloned(),
+                dur,
+                docs: args.guiding_docs,
+            },
+            &store,
+        )
+        .await,
+    );
+    store.close().await;
 
     let cmd = std::env::args().collect::<Vec<_>>().join(" ");
     print!("{}", report.markdown(&cmd, &started, &args));
@@ -620,6 +643,36 @@ async fn read_expect(
         body.len() as u64,
         if keep { body.to_vec() } else { Vec::new() },
     ))
+}
+
+/// How the first request of a page was answered, before any load.
+enum First {
+    Ok,
+    /// Another status, with the start of the body (for the report).
+    Status(u16, String),
+    Failed(String),
+}
+
+/// One GET, read to the end; its time in milliseconds and how it was answered.
+async fn first_request(client: &reqwest::Client, url: &str) -> (f64, First) {
+    let t = Instant::now();
+    let first = match client.get(url).send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            match r.bytes().await {
+                Ok(_) if status == 200 => First::Ok,
+                Ok(body) => First::Status(
+                    status,
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                        .replace('`', "'")
+                        .replace('\n', " "),
+                ),
+                Err(e) => First::Failed(e.to_string()),
+            }
+        }
+        Err(e) => First::Failed(e.to_string()),
+    };
+    (t.elapsed().as_secs_f64() * 1000.0, first)
 }
 
 fn get_op(client: reqwest::Client, url: String) -> Op {
@@ -1159,6 +1212,7 @@ struct Report {
     profile: Vec<Timed>,
     intake_profile: IntakeProfile,
     sheets: Option<sheets::Sheets>,
+    enforcement: Option<enforcement::Enforcement>,
     notes: Vec<String>,
 }
 
@@ -1174,6 +1228,25 @@ fn mb(kb: Option<u64>) -> String {
 fn pct_cpu(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.0}%"))
         .unwrap_or_else(|| "n/a".into())
+}
+
+/// One line of the table of every HTTP phase.
+fn phase_row(s: &mut String, name: &str, l: &Load) {
+    let n = l.ok + l.errors;
+    let _ = writeln!(
+        s,
+        "| {name} | {} | {n} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
+        l.clients,
+        l.errors,
+        l.rps(),
+        l.pct(50.0),
+        l.pct(90.0),
+        l.pct(99.0),
+        l.max(),
+        l.bytes.checked_div(l.ok).unwrap_or(0),
+        pct_cpu(l.server_cpu),
+        pct_cpu(l.gen_cpu)
+    );
 }
 
 impl Report {
@@ -1329,29 +1402,16 @@ impl Report {
         if let Some(sh) = &self.sheets {
             sh.bar_rows(&mut s);
         }
+        if let Some(e) = &self.enforcement {
+            e.bar_rows(&mut s);
+        }
 
         // Every phase.
         let _ = writeln!(
             s,
             "\n#### Every phase\n\n| phase | clients | requests | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | bytes/resp | server CPU | load-gen CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
-        let row = |s: &mut String, name: &str, l: &Load| {
-            let n = l.ok + l.errors;
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {n} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
-                l.clients,
-                l.errors,
-                l.rps(),
-                l.pct(50.0),
-                l.pct(90.0),
-                l.pct(99.0),
-                l.max(),
-                if l.ok > 0 { l.bytes / l.ok } else { 0 },
-                pct_cpu(l.server_cpu),
-                pct_cpu(l.gen_cpu)
-            );
-        };
+        let row = phase_row;
         for (c, h) in &self.hello {
             row(&mut s, &format!("B: hello world ({c} clients)"), h);
         }
@@ -1370,6 +1430,9 @@ impl Report {
         }
         for (name, _, l) in &self.pages {
             row(&mut s, name, l);
+        }
+        if let Some(e) = &self.enforcement {
+            e.phase_rows(&mut s);
         }
         let _ = writeln!(
             s,
@@ -1463,6 +1526,9 @@ impl Report {
         }
         if let Some(sh) = &self.sheets {
             sh.details(&mut s);
+        }
+        if let Some(e) = &self.enforcement {
+            e.details(&mut s);
         }
         for (name, l) in self
             .intake

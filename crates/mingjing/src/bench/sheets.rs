@@ -374,7 +374,7 @@ async fn prepare(out: &mut Sheets, st: &store::Store, scratch: &Path) -> Result<
         );
     }
     // Shuffled, so that the roster lookups of 500 badges land all over the index as a real sheet would.
-    let mut rng = StdRng::seed_from_u64(0x6d6a_7368_6565_74);
+    let mut rng = StdRng::seed_from_u64(0x006d_6a73_6865_6574);
     roster.shuffle(&mut rng);
     roster.truncate(out.rows);
     let minutes: Vec<u32> = (0..roster.len()).map(|_| rng.random_range(0..90)).collect();
@@ -445,15 +445,20 @@ fn messages(errors: Vec<domain::DomainError>) -> anyhow::Error {
 
 /// The `office` account (whole province) as an actor, through a session of its own.
 async fn office(st: &store::Store) -> Result<store::Actor> {
+    actor_of(st, "office").await
+}
+
+/// A demo account of the generated data set as an actor, through a session of its own.
+pub(super) async fn actor_of(st: &store::Store, username: &str) -> Result<store::Actor> {
     let db = st.connection();
     let r = Sql::of(db)
         .one(
             db,
-            "SELECT id FROM users WHERE username = 'office'",
-            vals![],
+            "SELECT id FROM users WHERE username = ?",
+            vals![username],
         )
         .await?
-        .context("the data set has no `office` account")?;
+        .with_context(|| format!("the data set has no `{username}` account"))?;
     let id: String = r.try_get("", "id")?;
     let token = st.create_session(&id, "web", true).await?;
     Ok(st
