@@ -40,11 +40,11 @@ pub(crate) fn level_label(code: &str) -> &'static str {
     Level::parse(code).map(|l| l.label()).unwrap_or("正常")
 }
 
-/// The tag class of a level: 预警 red, 关注 amber (classes the stylesheet already colours).
+/// The tag class of a level: 预警 red, 关注 amber, 正常 green.
 pub(crate) fn level_class(code: &str) -> &'static str {
     match code {
-        "alert" => "l-strict",
-        "watch" => "l-partly_lenient",
+        "alert" => "w-alert",
+        "watch" => "w-watch",
         _ => "l-lenient",
     }
 }
