@@ -205,6 +205,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "教育整顿进行中：{} 场学习活动（签到 {} 人次），{} 份自查报告，{} 个查实问题，{} 项整改事项，{} 项工作任务",
                     c.activities, c.attendance, c.self_reports, c.findings, c.ledger_rows, c.tasks
                 );
+                let e = &s.enforcement;
+                println!(
+                    "执法司法监督：{} 件案件（超期 {} 件，涉黑恶 {} 件），{} 条过问登记，{} 条离任、{} 条律师代理、{} 条工商登记记录待比对",
+                    e.cases,
+                    e.overdue_cases,
+                    e.gang_cases,
+                    e.inquiries,
+                    e.departures,
+                    e.lawyer_appearances,
+                    e.business_roles
+                );
                 println!("演示查询码（举报编号 → 查询码）：");
                 for (n, r) in &s.sample_receipts {
                     println!("  {n} → {r}");
@@ -327,7 +338,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let s = generate(&store, scale, seed).await?;
             let c = &s.campaign;
             println!(
-                "generated {} units, {} officers, {} users, {} clues ({} public tips); a campaign with {} activities, {} attendances, {} self-reports, {} findings, {} ledger rows, {} tasks; in {:.1}s",
+                "generated {} units, {} officers, {} users, {} clues ({} public tips); a campaign with {} activities, {} attendances, {} self-reports, {} findings, {} ledger rows, {} tasks; {} cases, {} inquiries, {} departures, {} lawyer appearances, {} business rows; in {:.1}s",
                 s.units,
                 s.officers,
                 s.users.len(),
@@ -339,6 +350,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 c.findings,
                 c.ledger_rows,
                 c.tasks,
+                s.enforcement.cases,
+                s.enforcement.inquiries,
+                s.enforcement.departures,
+                s.enforcement.lawyer_appearances,
+                s.enforcement.business_roles,
                 t.elapsed().as_secs_f64()
             );
         }

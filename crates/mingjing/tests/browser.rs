@@ -1396,3 +1396,162 @@ async fn an_officer_studies_and_reports_on_a_phone_and_the_office_moves_a_unit_o
     desk.driver.quit().await.expect("end the desk session");
     eprintln!("campaign flow done in {:?}", started.elapsed());
 }
+
+/// Enforcement supervision in the demo city, by three people in turn: the officer records that a
+/// deputy director phoned about a case he handles (flagged as interference); the court's liaison files
+/// last quarter's nil report; the discipline inspector runs the revolving-door check, turns one of its
+/// findings into a clue in one step and finds that clue at the top of the clue list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inquiry_a_nil_report_and_a_revolving_door_clue() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let server_log = tmp.path().join("server.log");
+    let (_chromedriver, driver_url) = start_chromedriver(tmp.path()).await;
+    let (_server, base) = start_server(&data, &server_log);
+    eprintln!("server ready at {base} after {:?}", started.elapsed());
+    let b = open_browser(&driver_url, &base, &tmp.path().join("profile")).await;
+    b.driver
+        .set_window_rect(0, 0, 1280, 900)
+        .await
+        .expect("desktop window");
+
+    // ---- 逢问必录: the officer records an inquiry about his own case ----
+    b.login("ganjing").await;
+    b.goto("/inquiries/new").await;
+    let form = b.wait(By::Id("inquiry-form"), "the inquiry form").await;
+    let case_number = b
+        .wait(By::Css("#my-cases option"), "the officer's own cases")
+        .await
+        .attr("value")
+        .await
+        .expect("value")
+        .expect("a case number");
+    b.type_into(&form, "input[name=case]", &case_number).await;
+    b.type_into(&form, "input[name=asker_name]", "刘建国").await;
+    b.type_into(&form, "input[name=asker_position]", "副局长")
+        .await;
+    b.type_into(&form, "input[name=asker_unit]", "江州市住房和城乡建设局")
+        .await;
+    b.select(&form, "select[name=channel]", "phone").await;
+    b.type_into(
+        &form,
+        "textarea[name=content]",
+        "打电话询问案件办理进展，称当事人是其亲戚，希望从轻处理。",
+    )
+    .await;
+    b.type_into(
+        &form,
+        "textarea[name=handling]",
+        "告知案件正在依法办理，拒绝其请托，已如实登记并报告。",
+    )
+    .await;
+    b.submit(&form).await;
+    b.wait_ok(
+        By::Id("interference-flag"),
+        "the record, flagged as interference",
+    )
+    .await;
+    let heading = b.text(By::Tag("h1"), "the record's heading").await;
+    assert!(heading.contains("GW-"), "a numbered record: {heading}");
+    let body = b.text(By::Tag("main"), "the record").await;
+    assert!(
+        body.contains(&case_number) && body.contains("刘建国"),
+        "the record names the case and who asked: {body}"
+    );
+    let reason = b.text(By::Id("reason"), "why it was flagged").await;
+    assert!(
+        reason.contains("副局长") && reason.contains("干预司法"),
+        "{reason}"
+    );
+    b.logout().await;
+    eprintln!("inquiry recorded after {:?}", started.elapsed());
+
+    // ---- the court's liaison files last quarter's nil report ----
+    b.login("lianluo").await;
+    b.goto("/inquiries/reports").await;
+    assert_eq!(
+        b.text(By::Id("missing-count"), "units that owe a report")
+            .await,
+        "1",
+        "the liaison's unit has not filed last quarter's report"
+    );
+    let form = b.wait(By::Id("report-form"), "the report form").await;
+    let nil = form
+        .find(By::Css("input[name=kind][value=nil]"))
+        .await
+        .expect("the nil-report choice");
+    b.click(&nil, "零报告").await;
+    b.submit(&form).await;
+    b.wait_ok(By::Id("report-ok"), "the confirmation").await;
+    assert_eq!(b.text(By::Id("missing-count"), "still owing").await, "0");
+    assert_eq!(b.text(By::Id("filed-count"), "filed").await, "1");
+    let table = b.text(By::Id("report-table"), "the units' reports").await;
+    assert!(table.contains("零报告"), "{table}");
+    b.logout().await;
+    eprintln!("nil report filed after {:?}", started.elapsed());
+
+    // ---- the inspector runs the revolving-door check and opens a clue from a finding ----
+    b.login("jiwei").await;
+    b.goto("/checks/rules").await;
+    let run = b
+        .wait(
+            By::Id("run-revolving_window"),
+            "the revolving-door rule's run button",
+        )
+        .await;
+    b.click(&run, "立即运行本规则").await;
+    let result = b
+        .wait_ok(By::Id("run-result"), "the run's result")
+        .await
+        .text()
+        .await
+        .expect("result text");
+    assert!(result.contains("比对完成"), "{result}");
+    let matched = number_after(&result, "离任后限制期内担任代理人、辩护人：命中");
+    assert!(
+        matched > 0,
+        "the demo city has a departed judge acting as a lawyer: {result}"
+    );
+    b.goto("/checks?rule=revolving_window&clue=no").await;
+    let link = b
+        .wait(
+            By::Css("#finding-table tbody a[href^='/checks/findings/']"),
+            "a revolving-door finding without a clue",
+        )
+        .await;
+    let finding_number = link.text().await.expect("finding number");
+    b.click(&link, "the finding").await;
+    let because = b.text(By::Id("because"), "why it matched").await;
+    assert!(because.contains("离任"), "{because}");
+    let form = b.wait(By::Id("open-clue"), "the one-step clue form").await;
+    b.submit(&form).await;
+    let clue_number = b
+        .wait_ok(By::Css("#clue-link a"), "the link to the new clue")
+        .await
+        .text()
+        .await
+        .expect("clue number")
+        .trim()
+        .to_string();
+    assert!(clue_number.starts_with("XS-"), "{clue_number}");
+    b.goto("/clues").await;
+    let first = b
+        .text(By::Css("#clue-table tbody tr"), "the newest clue")
+        .await;
+    assert!(
+        first.contains(&clue_number) && first.contains("数据比对"),
+        "the clue from {finding_number} heads the list: {first}"
+    );
+    b.goto(&format!("/checks?rule=revolving_window&q={finding_number}"))
+        .await;
+    let row = b
+        .text(By::Css("#finding-table tbody tr"), "the finding's row")
+        .await;
+    assert!(
+        row.contains(&format!("线索 {clue_number}")),
+        "the finding links its clue: {row}"
+    );
+    b.driver.quit().await.expect("end the session");
+    eprintln!("enforcement flow done in {:?}", started.elapsed());
+}

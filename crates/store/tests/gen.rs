@@ -7,6 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crypto::{Keyring, MasterKey, Suite};
 use domain::campaign::{Criterion, TaskDraft, TaskState, validate_task};
+use domain::enforcement::cases::{CaseKind, CaseOutcome, CaseStage, check_advance, check_close};
+use domain::enforcement::checks::CheckRule;
+use domain::enforcement::inquiries::{InquiryInput, Quarter, validate_inquiry};
 use domain::rectification::{ItemInput, ItemSource, ItemState, validate_item};
 use domain::selfcheck::{Leniency, Section};
 use domain::study::{ActivityKind, EssayState, QuestionKind};
@@ -14,11 +17,14 @@ use domain::tips::ProblemCategory;
 use sea_orm::{ConnectionTrait, Database};
 use store::campaign::tasks::{NewTask, TaskFilter, TaskTab};
 use store::campaign::{BoardFilter, PhaseStep};
-use store::clues::today;
+use store::clues::{ClueFilter, today};
+use store::enforcement::cases::CaseFilter;
+use store::enforcement::checks::FindingFilter as CheckFindingFilter;
+use store::enforcement::inquiries::InquiryFilter;
 use store::rectification::{ItemFilter, NewRule};
 use store::selfcheck::{FindingFilter, NewInspectionFinding};
 use store::study::{ActivityFilter, EssayFilter, SignInOutcome};
-use store::synth::{Scale, generate};
+use store::synth::{EnforcementSummary, Scale, generate};
 use store::{Actor, Sql, Store, StoreConfig, StoreError, vals};
 
 struct Db {
@@ -652,8 +658,407 @@ async fn check_city(store: &Store) {
         .expect("the ready unit moves on");
     assert_eq!(mv.to.phase, 2);
 
+    check_enforcement(store, &summary.enforcement).await;
+
     let audit = store.audit_verify().await.expect("verify");
     assert_eq!(audit.first_bad, None, "the audit chain verifies");
+}
+
+/// The case register, inquiry records and check records of the demo city, read back through the store
+/// functions the pages call; then what the demo accounts do with them.
+async fn check_enforcement(store: &Store, e: &EnforcementSummary) {
+    eprintln!("enforcement part: {e:?}");
+    let office = actor(store, "office").await;
+    let ganjing = actor(store, "ganjing").await;
+    let lianluo = actor(store, "lianluo").await;
+    let jiwei = actor(store, "jiwei").await;
+    let t = today();
+
+    // ---- the register: every case, its stages and its officers ----
+    let (_, total) = store
+        .cases(&office, &CaseFilter::default(), 0, 1)
+        .await
+        .expect("cases");
+    assert_eq!(total as u64, e.cases);
+    assert!(e.cases >= 10_000 && e.stages > e.cases * 2, "{e:?}");
+    assert_eq!(
+        scalar(store, "SELECT COUNT(*) FROM case_stages", vals![]).await as u64,
+        e.stages
+    );
+    assert_eq!(
+        scalar(store, "SELECT COUNT(*) FROM case_officers", vals![]).await as u64,
+        e.case_officers
+    );
+    for (what, q) in [
+        (
+            "a handler outside the case's unit",
+            "SELECT COUNT(*) FROM cases c JOIN officers o ON o.id = c.handler_id WHERE o.unit_id <> c.unit_id AND c.handler_id <> (SELECT officer_id FROM users WHERE username = 'ganjing')",
+        ),
+        (
+            "a leader outside the case's unit",
+            "SELECT COUNT(*) FROM cases c JOIN officers o ON o.id = c.leader_id WHERE o.unit_id <> c.unit_id",
+        ),
+        (
+            "a case without its handler in case_officers",
+            "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_officers k WHERE k.case_id = c.id AND k.officer_id = c.handler_id AND k.role = 'handler')",
+        ),
+        (
+            "a stage after the first without its deciding person",
+            "SELECT COUNT(*) FROM case_stages WHERE seq > 1 AND decider_id IS NULL",
+        ),
+        (
+            "a decider missing from case_officers",
+            "SELECT COUNT(*) FROM case_stages s WHERE s.decider_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_officers k WHERE k.case_id = s.case_id AND k.officer_id = s.decider_id AND k.role = 'decider')",
+        ),
+        (
+            "a closed case without its outcome or day",
+            "SELECT COUNT(*) FROM cases WHERE stage = 'closed' AND (outcome IS NULL OR closed_on IS NULL OR closed_on <> stage_since)",
+        ),
+        (
+            "an open case with an outcome",
+            "SELECT COUNT(*) FROM cases WHERE stage <> 'closed' AND (outcome IS NOT NULL OR closed_on IS NOT NULL)",
+        ),
+        (
+            "a case whose current stage is not its last stage row",
+            "SELECT COUNT(*) FROM cases c WHERE c.stage <> (SELECT s.stage FROM case_stages s WHERE s.case_id = c.id ORDER BY s.seq DESC LIMIT 1)",
+        ),
+        (
+            "a stage that ended on another day than the next began",
+            "SELECT COUNT(*) FROM case_stages a JOIN case_stages b ON b.case_id = a.case_id AND b.seq = a.seq + 1 WHERE a.ended_on IS NULL OR a.ended_on <> b.started_on OR a.started_on > b.started_on",
+        ),
+        (
+            "a date after today",
+            "SELECT COUNT(*) FROM cases WHERE received_on > ? OR stage_since > ? OR closed_on > ?",
+        ),
+    ] {
+        let v = if q.contains('?') {
+            vals![ymd_of(t), ymd_of(t), ymd_of(t)]
+        } else {
+            vals![]
+        };
+        assert_eq!(scalar(store, q, v).await, 0, "{what}");
+    }
+    // Each path is one the register itself accepts: forward moves of the kind, a lawful way to close.
+    let rows = {
+        let c = store.connection();
+        Sql::of(c)
+            .all(
+                c,
+                "SELECT c.id, c.kind, c.outcome, s.stage FROM cases c JOIN case_stages s ON s.case_id = c.id WHERE c.id IN (SELECT id FROM cases ORDER BY number LIMIT 2000) ORDER BY c.id, s.seq",
+                vals![],
+            )
+            .await
+            .expect("stages")
+    };
+    let mut paths: BTreeMap<String, (String, Option<String>, Vec<CaseStage>)> = BTreeMap::new();
+    for r in &rows {
+        let id: String = r.try_get("", "id").unwrap();
+        let entry = paths.entry(id).or_insert_with(|| {
+            (
+                r.try_get("", "kind").unwrap(),
+                r.try_get("", "outcome").unwrap(),
+                Vec::new(),
+            )
+        });
+        let stage: String = r.try_get("", "stage").unwrap();
+        entry.2.push(CaseStage::parse(&stage).unwrap());
+    }
+    for (kind, outcome, path) in paths.values() {
+        let kind = CaseKind::parse(kind).unwrap();
+        assert_eq!(path[0], CaseStage::Received);
+        let end = if *path.last().unwrap() == CaseStage::Closed {
+            path.len() - 1
+        } else {
+            path.len()
+        };
+        for pair in path[..end].windows(2) {
+            check_advance(kind, pair[0], pair[1]).unwrap_or_else(|e| panic!("{path:?}: {e:?}"));
+        }
+        if let Some(o) = outcome {
+            let o = CaseOutcome::parse(o).unwrap();
+            check_close(kind, path[end - 1], o).unwrap_or_else(|e| panic!("{path:?}: {e:?}"));
+        }
+    }
+    // Numbers as each kind of unit writes them.
+    for (kind, mark) in [
+        ("court", "民初"),
+        ("court", "刑初"),
+        ("police", "公（刑）受字"),
+        ("police", "公（治）受字"),
+        ("procuratorate", "检刑诉受"),
+    ] {
+        let n = scalar(
+            store,
+            "SELECT COUNT(*) FROM cases c JOIN units u ON u.id = c.unit_id WHERE u.kind = ? AND c.number LIKE ?",
+            vals![kind, format!("%{mark}%")],
+        )
+        .await;
+        assert!(n > 0, "{kind} numbers with {mark}");
+    }
+    let (overdue, n_overdue) = store
+        .cases(
+            &office,
+            &CaseFilter {
+                overdue: true,
+                ..CaseFilter::default()
+            },
+            0,
+            5,
+        )
+        .await
+        .expect("overdue list");
+    assert!(
+        n_overdue as u64 == e.overdue_cases && n_overdue > 0 && overdue.iter().all(|c| c.overdue),
+        "{n_overdue} overdue, summary {e:?}"
+    );
+    assert!(
+        n_overdue * 5 < e.open_cases as i64,
+        "most open cases keep their limits"
+    );
+    for (outcome, least) in [
+        ("withdrawn", 50),
+        ("not_filed", 20),
+        ("judged", 500),
+        ("mediated", 100),
+    ] {
+        let n = scalar(
+            store,
+            "SELECT COUNT(*) FROM cases WHERE outcome = ?",
+            vals![outcome],
+        )
+        .await;
+        assert!(n >= least, "{n} cases {outcome}");
+    }
+    assert!(e.gang_cases > 0);
+    let (_, gang) = store
+        .cases(
+            &office,
+            &CaseFilter {
+                gang: Some(true),
+                ..CaseFilter::default()
+            },
+            0,
+            1,
+        )
+        .await
+        .expect("gang cases");
+    assert_eq!(gang as u64, e.gang_cases);
+
+    // ---- the officer records an inquiry about a case he handles ----
+    let officer = ganjing
+        .officer_id
+        .clone()
+        .expect("ganjing is on the roster");
+    let mine = store
+        .cases_of_officer(&officer, 50)
+        .await
+        .expect("his cases");
+    assert!(!mine.is_empty(), "ganjing handles cases");
+    assert!(
+        mine.iter()
+            .any(|c| c.handler_id.as_deref() == Some(officer.as_str()))
+    );
+    let case = store
+        .case_for_inquiry(&ganjing, &mine[0].number)
+        .await
+        .expect("he may record about his case");
+    let now = store::selfcheck::local_datetime(store::now_ms());
+    let input = InquiryInput {
+        case_number: case.number.clone(),
+        asker_name: "刘某".into(),
+        asker_position: "某局副局长".into(),
+        asker_unit: "江州市某局".into(),
+        asked_at: (now - chrono::Duration::hours(2))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        channel: "phone".into(),
+        content: "打电话询问案件进展，希望从轻处理".into(),
+        handling: "告知依法办理，已登记".into(),
+        ..InquiryInput::default()
+    };
+    let valid = validate_inquiry(&input, now).expect("a valid inquiry");
+    let recorded = store
+        .record_inquiry(&ganjing, &valid)
+        .await
+        .expect("recorded");
+    assert!(recorded.check.interference, "{:?}", recorded.check);
+
+    // ---- inquiries over five quarters, patterns of them, and who owes a report ----
+    let (_, n_inquiries) = store
+        .inquiries(&office, &InquiryFilter::default(), 0, 1)
+        .await
+        .expect("inquiries");
+    assert_eq!(n_inquiries as u64, e.inquiries + 1);
+    let (_, flagged) = store
+        .inquiries(
+            &office,
+            &InquiryFilter {
+                interference: true,
+                ..InquiryFilter::default()
+            },
+            0,
+            1,
+        )
+        .await
+        .expect("interference");
+    assert!(
+        flagged > 1 && flagged * 3 < n_inquiries,
+        "{flagged} of {n_inquiries} flagged"
+    );
+    let last = Quarter::last_finished(t);
+    let everyone = store.inquiry_reports(&office, last).await.expect("reports");
+    let filed = everyone.iter().filter(|r| r.report.is_some()).count();
+    assert!(
+        filed > 0 && filed < everyone.len(),
+        "{filed} of {} filed",
+        everyone.len()
+    );
+    for r in &everyone {
+        if let Some(rep) = &r.report {
+            assert_eq!(
+                rep.nil,
+                r.recorded == 0,
+                "{}: nil report with records",
+                r.unit.name
+            );
+            assert_eq!(
+                (rep.inquiries, rep.interference),
+                (r.recorded, r.interference)
+            );
+        }
+    }
+    let own = store
+        .inquiry_reports(&lianluo, last)
+        .await
+        .expect("own unit");
+    assert_eq!(own.len(), 1);
+    assert!(
+        own[0].report.is_none() && own[0].recorded == 0,
+        "lianluo's unit owes a nil report"
+    );
+    store
+        .file_inquiry_report(&lianluo, &lianluo.unit_id, last, true, "")
+        .await
+        .expect("the nil report is accepted");
+
+    // ---- every data check finds something in the generated records ----
+    let counts = store.check_record_counts().await.expect("record counts");
+    assert_eq!(counts.departures as u64, e.departures);
+    assert_eq!(counts.lawyer_appearances as u64, e.lawyer_appearances);
+    assert_eq!(counts.business_roles as u64, e.business_roles);
+    assert_eq!(counts.relatives as u64, e.relatives);
+    assert_eq!(counts.sentence_changes as u64, e.sentence_changes);
+    let run = store
+        .run_checks_as(&jiwei, CheckRule::all())
+        .await
+        .expect("run every rule");
+    for r in &run.rules {
+        assert!(r.matched > 0, "{} found nothing: {:?}", r.rule, run.rules);
+    }
+    // Near misses exist: more departed judges and prosecutors practise than the window rule finds.
+    let practising = scalar(
+        store,
+        "SELECT COUNT(DISTINCT d.person_hash) FROM check_departures d JOIN check_lawyer_appearances a ON a.lawyer_hash = d.person_hash WHERE d.judicial = 1",
+        vals![],
+    )
+    .await;
+    let within = scalar(
+        store,
+        "SELECT COUNT(DISTINCT f.subject_name || f.subject_unit) FROM check_findings f WHERE f.rule = 'revolving_window'",
+        vals![],
+    )
+    .await;
+    assert!(
+        within > 0 && within < practising,
+        "{within} of {practising} within the window"
+    );
+
+    // The judge who left the city court, found by the revolving-door rule; the finding becomes a clue.
+    let court = store
+        .units()
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| u.code == "JZ-CRT")
+        .expect("the city court");
+    let (found, _) = store
+        .check_findings(
+            &jiwei,
+            &CheckFindingFilter {
+                rule: Some(CheckRule::RevolvingWindow),
+                ..CheckFindingFilter::default()
+            },
+            0,
+            500,
+        )
+        .await
+        .expect("findings");
+    let finding = found
+        .iter()
+        .find(|f| f.subject_unit == court.name)
+        .unwrap_or_else(|| panic!("a departed judge of {} in {found:?}", court.name));
+    assert!(
+        finding.evidence.because.contains("限制期"),
+        "{}",
+        finding.evidence.because
+    );
+    let opened = store
+        .open_clue_from_finding(&jiwei, &finding.id)
+        .await
+        .expect("clue in one step");
+    let (clues, _) = store
+        .clues(
+            &jiwei,
+            &ClueFilter {
+                q: Some(opened.clue_number.clone()),
+                ..ClueFilter::default()
+            },
+            0,
+            5,
+        )
+        .await
+        .expect("clue list");
+    assert_eq!(clues.len(), 1);
+    assert_eq!(clues[0].source, "data_check");
+
+    // ---- guiding cases (searchable), commentary on register cases, review plans partly scored ----
+    let (_, library) = store.guiding_cases(0, 1).await.expect("library");
+    assert_eq!(library as u64, e.guiding_cases);
+    assert!(e.guiding_cases >= 50, "{e:?}");
+    let hits = store
+        .search_guiding(
+            &office,
+            "基本案情",
+            Some(store::enforcement::guiding::KIND_GUIDING),
+            0,
+            10,
+        )
+        .await
+        .expect("search");
+    assert_eq!(
+        hits.total as u64, e.guiding_cases,
+        "every guiding case is indexed, each full text with its 基本案情"
+    );
+    assert!(format!("{:?}", hits.hits).contains("<mark>"), "{hits:?}");
+    let (_, sessions) = store
+        .commentaries(&office, None, 0, 1)
+        .await
+        .expect("commentary");
+    assert_eq!(sessions as u64, e.commentary_sessions);
+    assert!(sessions > 0);
+    let (plans, _) = store.review_plans(&office, 0, 10).await.expect("plans");
+    assert_eq!(plans.len(), 2);
+    let scored: i64 = plans.iter().map(|p| p.scored).sum();
+    let samples: i64 = plans.iter().map(|p| p.samples).sum();
+    assert_eq!(
+        (scored as u64, samples as u64),
+        (e.review_scored, e.review_samples)
+    );
+    assert!(scored > 0 && scored < samples, "{plans:?}");
+}
+
+fn ymd_of(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
 }
 
 /// What a generated city looks like, leaving out ids and clock times.
@@ -681,6 +1086,26 @@ async fn fingerprint(store: &Store) -> BTreeMap<String, String> {
         (
             "ledger",
             "SELECT u.code AS k, COUNT(*) AS v FROM rectification_items i JOIN units u ON u.id = i.unit_id GROUP BY u.code",
+        ),
+        (
+            "cases",
+            "SELECT c.number AS k, c.stage || ':' || COALESCE(c.outcome, '') || ':' || o.badge || ':' || c.received_on AS v FROM cases c JOIN officers o ON o.id = c.handler_id",
+        ),
+        (
+            "inquiries",
+            "SELECT i.number AS k, k.number || ':' || i.asker_name || ':' || i.interference AS v FROM inquiries i JOIN cases k ON k.id = i.case_id",
+        ),
+        (
+            "departures",
+            "SELECT d.name || d.left_on AS k, d.former_position AS v FROM check_departures d",
+        ),
+        (
+            "appearances",
+            "SELECT a.case_number || a.lawyer_name || a.appeared_on AS k, a.role AS v FROM check_lawyer_appearances a",
+        ),
+        (
+            "sentences",
+            "SELECT s.offender_name || s.decided_on || s.kind AS k, s.crime_type AS v FROM check_sentence_changes s",
         ),
     ] {
         let rows = sql.all(c, q, vals![]).await.expect(q);
@@ -719,4 +1144,55 @@ async fn the_same_seed_makes_the_same_campaign() {
     }
     a.finish().await;
     b.finish().await;
+}
+
+/// The province at the volumes of issue #4 (a million cases and the records the checks compare). Takes
+/// minutes in a debug build, so it runs by name:
+/// `cargo test -p store --test gen province -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn the_province_has_a_million_cases_and_the_records_to_check() {
+    let db = open(None).await;
+    let store = &db.store;
+    let started = std::time::Instant::now();
+    let s = generate(store, Scale::Province, 1).await.expect("province");
+    eprintln!(
+        "province generated in {:?}: {} units, {} officers, {} clues; {:?}",
+        started.elapsed(),
+        s.units,
+        s.officers,
+        s.clues,
+        s.enforcement
+    );
+    let e = &s.enforcement;
+    assert!(e.cases >= 1_000_000, "{e:?}");
+    assert!(e.lawyer_appearances >= 50_000, "{e:?}");
+    assert!(e.departures >= 20_000, "{e:?}");
+    assert!(e.business_roles >= 200_000, "{e:?}");
+    assert!(e.relatives > 0 && e.sentence_changes > 0 && e.inquiries > 0 && e.gang_cases > 0);
+    for (table, n) in [
+        ("cases", e.cases),
+        ("case_stages", e.stages),
+        ("case_officers", e.case_officers),
+        ("inquiries", e.inquiries),
+        ("inquiry_reports", e.inquiry_reports),
+        ("check_lawyer_appearances", e.lawyer_appearances),
+        ("check_business_roles", e.business_roles),
+        ("check_relatives", e.relatives),
+        ("check_sentence_changes", e.sentence_changes),
+    ] {
+        let have = scalar(store, &format!("SELECT COUNT(*) FROM {table}"), vals![]).await;
+        assert_eq!(have as u64, n, "{table}");
+    }
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT COUNT(*) FROM case_stages WHERE seq > 1 AND decider_id IS NULL",
+            vals![]
+        )
+        .await,
+        0,
+        "every stage after the first names its deciding person"
+    );
+    db.finish().await;
 }

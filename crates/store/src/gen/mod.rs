@@ -1,10 +1,13 @@
 //! Synthetic data for the demo, tests and benchmarks: `mingjing gen --scale city|province --seed N`.
 //! Deterministic for a seed. Rows go in through bulk inserts built from the same sealing and numbering
 //! rules as live intake, so a generated tip opens with its receipt exactly like a real one. Over it runs
-//! a campaign in progress (`campaign` and the modules beside it), so every page has something to show.
+//! a campaign in progress (`campaign` and the modules beside it), and then enforcement supervision
+//! (`enforcement`: the case register, inquiry records, the records the data checks compare, guiding
+//! cases and case review), so every page has something to show.
 
 mod bulk;
 mod campaign;
+mod enforcement;
 mod phases;
 mod rectification;
 mod selfcheck;
@@ -15,6 +18,7 @@ mod tasks;
 pub mod text;
 
 pub use campaign::CampaignSummary;
+pub use enforcement::EnforcementSummary;
 
 use domain::clues::{ClueSource, ClueState, Conclusion, DisposalMethod, Outcome, StepLimits};
 use domain::org::{DataScope, Role, UnitKind, Username};
@@ -55,6 +59,8 @@ pub struct GenSummary {
     pub sample_receipts: Vec<(String, String)>,
     /// The campaign in progress and what has been done in it.
     pub campaign: CampaignSummary,
+    /// The case register, inquiry records and the records the data checks compare.
+    pub enforcement: EnforcementSummary,
 }
 
 /// The password every demo account gets; printed by `mingjing demo`.
@@ -411,6 +417,31 @@ pub async fn generate(store: &Store, scale: Scale, seed: u64) -> Result<GenSumma
         },
     };
     summary.campaign = campaign::generate(store, scale, seed, &world).await?;
+    let position = |code: &str| specs.iter().position(|s| s.code == code);
+    let anchors = enforcement::Anchors {
+        ganjing,
+        liaison_unit: position(&district_court.code).unwrap_or(0),
+        // The first court right under a committee: the city's intermediate court (the province's high court).
+        court: specs
+            .iter()
+            .position(|s| {
+                s.kind == "court"
+                    && s.parent_code
+                        .as_deref()
+                        .is_some_and(|p| p.ends_with("-PLC"))
+            })
+            .ok_or_else(|| StoreError::Integrity("the generated tree has no court".into()))?,
+    };
+    summary.enforcement = enforcement::generate(
+        store,
+        scale,
+        seed,
+        &world,
+        &officers,
+        anchors,
+        &mut seen_ids,
+    )
+    .await?;
     Ok(summary)
 }
 

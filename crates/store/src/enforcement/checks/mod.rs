@@ -5,7 +5,7 @@
 //! People are matched on the keyed hash of their ID number (the same key as the roster's `id_hash`),
 //! never on names; the raw number is never stored.
 
-mod records;
+pub(crate) mod records;
 mod rules;
 mod run;
 

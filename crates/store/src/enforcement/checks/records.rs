@@ -100,7 +100,8 @@ fn shown(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
-fn natural_key(parts: &[&str]) -> String {
+/// The key that makes an imported record unique: SM3 over its parts (the generator writes the same).
+pub(crate) fn natural_key(parts: &[&str]) -> String {
     hex::encode(crypto::sm3(parts.join("\u{1f}").as_bytes()))
 }
 
