@@ -877,8 +877,8 @@ mod db_tests {
         store::synth::generate(&st, store::synth::Scale::City, 1)
             .await
             .unwrap();
-        let had = count(&st, "guiding_cases").await.unwrap()
-            + count(&st, "commentary_sessions").await.unwrap();
+        let cases_before = count(&st, "guiding_cases").await.unwrap();
+        let had = cases_before + count(&st, "commentary_sessions").await.unwrap();
         let mut out = Enforcement::default();
         add_guiding(&mut out, &st, had as usize + 300)
             .await
@@ -901,7 +901,14 @@ mod db_tests {
             assert!(scoped.total > 0, "the leader found nothing for {q}");
         }
         let one = st
-            .search_guiding(&office, "指导案例基准000007", None, 0, 20)
+            // The bench numbers its cases on from those already there.
+            .search_guiding(
+                &office,
+                &format!("指导案例基准{:06}", cases_before + 7),
+                None,
+                0,
+                20,
+            )
             .await
             .unwrap();
         assert_eq!(one.total, 1);

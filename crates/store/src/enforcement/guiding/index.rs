@@ -107,9 +107,11 @@ impl Store {
         Ok(ix)
     }
 
-    /// Opens the index now (at start, so the first search does not wait for a rebuild).
+    /// Opens the index and brings it up to the tables now (at start, so the first search does not wait
+    /// for a rebuild; after bulk writes, so they are searchable at once). Returns the documents indexed.
     pub async fn open_guiding_index(&self) -> Result<u64> {
         let ix = self.guiding_index().await?;
+        self.catch_up(&ix, true).await?;
         Ok(ix.ft.num_docs())
     }
 
