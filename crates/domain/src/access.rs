@@ -140,7 +140,12 @@ impl Role {
             ManageCases => matches!(self, CampaignOffice | UnitLiaison | UnitLeader),
             RecordInquiry => matches!(
                 self,
-                Officer | UnitLiaison | UnitLeader | CampaignOffice | Inspector | DisciplineInspector
+                Officer
+                    | UnitLiaison
+                    | UnitLeader
+                    | CampaignOffice
+                    | Inspector
+                    | DisciplineInspector
             ),
             ViewInquiries => matches!(
                 self,
@@ -156,7 +161,12 @@ impl Role {
             ManageGuidingCases => matches!(self, CampaignOffice),
             ReadGuidingCases => matches!(
                 self,
-                Officer | UnitLiaison | UnitLeader | CampaignOffice | Inspector | DisciplineInspector
+                Officer
+                    | UnitLiaison
+                    | UnitLeader
+                    | CampaignOffice
+                    | Inspector
+                    | DisciplineInspector
             ),
             RunDataChecks => matches!(self, CampaignOffice | DisciplineInspector),
             ViewCheckFindings => matches!(self, CampaignOffice | DisciplineInspector),

@@ -960,27 +960,14 @@ const TABLES: &[(&str, &[(&str, char)])] = &[
             ("updated_at", 'l'),
         ],
     ),
-    (
-        "commentary_cases",
-        &[
-            ("session_id", 't'),
-            ("case_id", 't'),
-        ],
-    ),
+    ("commentary_cases", &[("session_id", 't'), ("case_id", 't')]),
     (
         "commentary_citations",
-        &[
-            ("session_id", 't'),
-            ("guiding_id", 't'),
-        ],
+        &[("session_id", 't'), ("guiding_id", 't')],
     ),
     (
         "fulltext_state",
-        &[
-            ("name", 't'),
-            ("epoch", 't'),
-            ("rev", 'l'),
-        ],
+        &[("name", 't'), ("epoch", 't'), ("rev", 'l')],
     ),
     (
         "warning_scores",
